@@ -1,0 +1,334 @@
+"""Command-line interface: parses arguments, calls the modules, prints. No logic of its own.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from kg.errors import EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK, CheckFailed, InputError, KgError
+
+RESULT_FORMATS = ("table", "json", "csv", "tsv")
+
+
+def _settings(args: argparse.Namespace):
+    from kg.config import Settings
+
+    texts = None
+    if getattr(args, "texts", None):
+        import os
+
+        texts = [Path(p) for p in args.texts.split(os.pathsep) if p]
+    return Settings(
+        data_dir=getattr(args, "data", None),
+        build_dir=getattr(args, "build", None),
+        text_path=texts,
+        extra_sources=[Path(p) for p in getattr(args, "add_source", None) or []],
+    )
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------ build
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """kg build."""
+    from kg.build import build
+
+    started = time.perf_counter()
+    result = build(_settings(args), validate=not args.no_validate)
+    elapsed = time.perf_counter() - started
+    info = result.info
+    print(f"built {info['quads']} quads from {len(info['sources'])} sources in {elapsed:.2f} s")
+    for source_id, s in info["sources"].items():
+        print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
+              f"{s['quotes']}")
+    print("checks: " + ("skipped (--no-validate)" if args.no_validate else "SHACL and quality checks passed"))
+    for path in result.outputs:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_ground(args: argparse.Namespace) -> int:
+    """kg ground."""
+    from kg.build import record_anchors
+
+    for path in record_anchors(_settings(args), args.sources or None):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """kg coverage."""
+    from kg.build import ground_corpus, load_checked_corpus
+    from kg.coverage import sentence_coverage
+    from kg.grounding import find_text
+
+    settings = _settings(args)
+    _, _, corpus = load_checked_corpus(settings)
+    grounding = ground_corpus(corpus, settings.text_path or [])
+    failed = False
+    for source in corpus.sources:
+        if (args.sources and source.source_id not in args.sources) or (
+                not args.sources and source.kind == "reference"):
+            continue
+        text = find_text(source, settings.text_path or [])
+        if text is None:
+            _err(f"{source.source_id}: text not available; coverage needs it")
+            failed = True
+            continue
+        report = sentence_coverage(text.read_text(encoding="utf-8"), source.coverage_exclude,
+                                   grounding.anchors[source.source_id].values())
+        print(f"{source.source_id}: {report.covered}/{report.total} sentences covered by facts "
+              f"({report.excluded} lines excluded as headings or boilerplate)")
+        for sentence in report.uncovered:
+            print(f"  not covered [{sentence.start}:{sentence.end}]: {sentence.text}")
+        failed = failed or bool(report.uncovered)
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------ queries
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    """kg queries."""
+    from kg.queries import catalogue
+
+    settings = _settings(args)
+    for query in catalogue(settings.queries_dir).values():
+        params = " ".join(f"--param {p.name}=" + (p.default or "VALUE") for p in query.params)
+        tags = f" [{', '.join(query.tags)}]" if query.tags else ""
+        print(f"{query.name}{tags}\n    {query.summary}" + (f"\n    kg query {query.name} {params}" if params
+                                                              else ""))
+    return EXIT_OK
+
+
+def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
+    import pyoxigraph as ox
+
+    from kg.store import Results, collect
+    from kg.table import render
+
+    if args.format == "table":
+        results = solutions_or_results if isinstance(solutions_or_results, Results) else collect(
+            solutions_or_results)
+        sys.stdout.write(render(results))
+        return
+    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+               "tsv": ox.QueryResultsFormat.TSV}
+    if isinstance(solutions_or_results, Results):
+        raise InputError("W3C result formats are produced by the oxigraph engine; use --engine oxigraph")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(solutions_or_results.serialize(format=formats[args.format]))
+    sys.stdout.buffer.flush()
+
+
+def _run_select(args: argparse.Namespace, text: str, bindings: dict) -> None:
+    from kg.store import open_oxigraph, select_oxigraph, select_rdflib
+
+    settings = _settings(args)
+    if getattr(args, "engine", "oxigraph") == "rdflib":
+        _print_results(args, select_rdflib(settings.dataset_file, text, bindings))
+        return
+    store = open_oxigraph(settings.dataset_file)
+    _check_entities_exist(store, bindings)
+    solutions = select_oxigraph(store, text, bindings)
+    import pyoxigraph as ox
+
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise InputError("only SELECT queries are supported here; use 'kg export' for graphs")
+    _print_results(args, solutions)
+
+
+def _check_entities_exist(store, bindings: dict) -> None:
+    import pyoxigraph as ox
+
+    from kg import vocab
+
+    for term in bindings.values():
+        if isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID):
+            if not store.query("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", use_default_graph_as_union=True,
+                               substitutions={ox.Variable("e"): term}):
+                raise InputError(f"no entity {vocab.shorten(term.value)!r} in the graph")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """kg query NAME."""
+    from kg.queries import bind, find, parse_param_args
+
+    settings = _settings(args)
+    query = find(settings.queries_dir, args.name)
+    _run_select(args, query.text, bind(query, parse_param_args(args.param or [])))
+    return EXIT_OK
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    """kg sparql FILE|-."""
+    from kg import vocab
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise InputError(f"{path}: no such query file")
+        text = path.read_text(encoding="utf-8")
+    if "PREFIX" not in text.upper():
+        text = vocab.sparql_prologue() + text
+    _run_select(args, text, {})
+    return EXIT_OK
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """kg evidence ENTITY."""
+    from kg.queries import bind, find
+
+    settings = _settings(args)
+    query = find(settings.queries_dir, "evidence-for")
+    _run_select(args, query.text, bind(query, {"entity": args.entity}))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------ checks, export
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """kg validate [PATH]."""
+    import pyoxigraph as ox
+
+    from kg.export import read_quads
+    from kg.validate import check_all
+
+    settings = _settings(args)
+    path = Path(args.path) if args.path else settings.dataset_file
+    quads = read_quads(path)
+    store = ox.Store()
+    store.extend(quads)
+    report = check_all(store, quads, settings.ontology_dir, settings.queries_dir)
+    print(report.summary() if not report.ok else f"{path}: {len(quads)} quads; SHACL conforms; "
+          f"{len(report.violations)} quality checks passed")
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """kg export --format F [--out PATH]."""
+    from kg.atomic import write_atomically
+    from kg.export import read_quads, serialise
+
+    settings = _settings(args)
+    data = serialise(read_quads(settings.dataset_file), args.format)
+    if args.out:
+        write_atomically(Path(args.out), data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Japan security knowledge graph: build it, query it, check it.",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error.",
+    )
+    from kg.loader import software_version
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {software_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, data: bool = False, build: bool = True) -> None:
+        if data:
+            p.add_argument("--data", help="data directory (default: data/)")
+            p.add_argument("--texts", help="search path for source texts, os.pathsep-separated "
+                           "(default: $KG_TEXTS, else ../shared/sources:../shared/reference)")
+            p.add_argument("--add-source", action="append", metavar="DIR",
+                           help="an extra source directory (source.yaml + facts.yaml); repeatable")
+        if build:
+            p.add_argument("--build", help="build directory (default: build/)")
+
+    p = sub.add_parser("build", help="build the graph into build/ (checked; atomic)")
+    common(p, data=True)
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL and the quality checks")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("ground", help="locate every quote in its source text and record anchors.json")
+    common(p, data=True, build=False)
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids (default: all)")
+    p.set_defaults(func=cmd_ground)
+
+    p = sub.add_parser("coverage", help="report the sentences of each source that no fact quotes")
+    common(p, data=True, build=False)
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="source ids (default: every source that is not a reference file)")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("queries", help="list the stored queries with their summaries")
+    p.set_defaults(func=cmd_queries)
+
+    p = sub.add_parser("query", help="run a stored query")
+    common(p)
+    p.add_argument("name", help="stored query name (see 'kg queries')")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="bind a parameter; repeatable")
+    p.add_argument("--format", choices=RESULT_FORMATS, default="table",
+                   help="table (default) or a W3C SPARQL 1.1 result format")
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
+                   help="query engine (rdflib is the slow reference engine)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")
+    common(p)
+    p.add_argument("file", help="query file, or - for standard input")
+    p.add_argument("--format", choices=RESULT_FORMATS, default="table")
+    p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph")
+    p.set_defaults(func=cmd_sparql)
+
+    p = sub.add_parser("evidence", help="every fact about an entity, with its quote and offsets")
+    common(p)
+    p.add_argument("entity", help="entity id (e.g. state/united-kingdom) or IRI")
+    p.add_argument("--format", choices=RESULT_FORMATS, default="table")
+    p.set_defaults(func=cmd_evidence)
+
+    p = sub.add_parser("validate", help="SHACL and quality checks of the build (or of an RDF file)")
+    common(p)
+    p.add_argument("path", nargs="?", help="RDF file to check (default: build/dataset.nq)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="write the built graph as TriG, N-Quads, Turtle or JSON-LD")
+    common(p)
+    p.add_argument("--format", choices=("trig", "nq", "ttl", "jsonld"), required=True)
+    p.add_argument("--out", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kg`` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except CheckFailed as exc:
+        _err(f"kg {args.command}: check failed\n{exc}")
+        return EXIT_CHECK_FAILED
+    except InputError as exc:
+        _err(f"kg {args.command}: error\n{exc}")
+        return EXIT_INPUT_ERROR
+    except KgError as exc:  # pragma: no cover - all KgErrors are one of the above
+        _err(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:  # e.g. `kg export ... | head`
+        return EXIT_OK

@@ -1,0 +1,71 @@
+"""Where things are: the project directory, its data, ontology, queries, build and source texts.
+
+The project directory is ``KG_HOME`` if set, else the nearest directory at or above the working
+directory that holds ``ontology/kgo.ttl`` and ``queries/``, else the directory this package was
+installed from (an editable install). Source texts are not part of the project (copyright); they
+are looked up on a search path: ``--texts`` or ``KG_TEXTS`` (``os.pathsep``-separated), else
+``../shared/sources`` and ``../shared/reference`` beside the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _looks_like_project(path: Path) -> bool:
+    return (path / "ontology" / "kgo.ttl").is_file() and (path / "queries").is_dir()
+
+
+def project_root() -> Path:
+    """The project directory (see module docstring)."""
+    env = os.environ.get("KG_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if _looks_like_project(candidate):
+            return candidate
+    return Path(__file__).resolve().parent.parent
+
+
+def default_text_path(root: Path) -> list[Path]:
+    """Search path for source texts: KG_TEXTS, else the shared folders beside the project."""
+    env = os.environ.get("KG_TEXTS")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    shared = root.parent / "shared"
+    return [shared / "sources", shared / "reference"]
+
+
+@dataclass
+class Settings:
+    """Resolved locations for one run."""
+
+    root: Path = field(default_factory=project_root)
+    data_dir: Path | None = None
+    build_dir: Path | None = None
+    text_path: list[Path] | None = None
+    extra_sources: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir) if self.data_dir else self.root / "data"
+        self.build_dir = Path(self.build_dir) if self.build_dir else self.root / "build"
+        self.text_path = [Path(p) for p in self.text_path] if self.text_path else default_text_path(self.root)
+
+    @property
+    def ontology_dir(self) -> Path:
+        """The ontology directory (kgo.ttl, shapes.ttl)."""
+        return self.root / "ontology"
+
+    @property
+    def queries_dir(self) -> Path:
+        """Stored queries (*.rq) and quality checks (qc/*.rq)."""
+        return self.root / "queries"
+
+    @property
+    def dataset_file(self) -> Path:
+        """The built dataset that queries run on (canonical, sorted N-Quads)."""
+        assert self.build_dir is not None
+        return self.build_dir / "dataset.nq"

@@ -1,0 +1,109 @@
+"""IRIs and prefixes: the one place where the graph's naming scheme lives.
+
+Plain strings only, so that the query path can use them without importing rdflib.
+"""
+
+from __future__ import annotations
+
+import re
+
+BASE = "https://w3id.org/japan-security-kg/"
+KGO = BASE + "ontology#"
+ONTOLOGY_IRI = BASE + "ontology"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+TIME = "http://www.w3.org/2006/time#"
+VANN = "http://purl.org/vocab/vann/"
+SH = "http://www.w3.org/ns/shacl#"
+
+PREFIXES: dict[str, str] = {
+    "kgo": KGO,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "oa": OA,
+    "time": TIME,
+    "vann": VANN,
+}
+
+ENTITY_ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+GRAPH_ONTOLOGY = GRAPH + "ontology"
+GRAPH_ENTITIES = GRAPH + "entities"
+
+
+def entity_iri(entity_id: str) -> str:
+    """IRI of a registry or fact-introduced entity, e.g. ``state/japan`` -> ``.../id/state/japan``."""
+    return ID + entity_id
+
+
+def entity_id_of(iri: str) -> str | None:
+    """Inverse of :func:`entity_iri`; None for IRIs outside the data namespace."""
+    return iri[len(ID) :] if iri.startswith(ID) else None
+
+
+def source_graph(source_id: str) -> str:
+    """Named graph holding the facts asserted by one source."""
+    return f"{GRAPH}source/{source_id}"
+
+
+def provenance_graph(source_id: str) -> str:
+    """Named graph holding the evidence (annotations, selectors, reified triples) of one source."""
+    return f"{GRAPH}provenance/{source_id}"
+
+
+def source_iri(source_id: str) -> str:
+    """IRI of the source document itself."""
+    return f"{ID}source/{source_id}"
+
+
+def fact_iri(source_id: str, fact_id: str) -> str:
+    """IRI of a fact: a W3C Web Annotation whose target is the quote in the source."""
+    return f"{ID}fact/{source_id}/{fact_id}"
+
+
+def time_iri(source_id: str, fact_id: str, prop_local: str) -> str:
+    """IRI of the OWL-Time entity a fact gives for one of its time-valued properties."""
+    return f"{ID}time/{source_id}/{fact_id}/{prop_local}"
+
+
+def expand(name: str) -> str | None:
+    """Expand a CURIE (``time:hasTime``) or a bare kgo local name (``party``) to a full IRI.
+
+    Returns None when the prefix is unknown.
+    """
+    if ":" in name:
+        prefix, _, local = name.partition(":")
+        base = PREFIXES.get(prefix)
+        return base + local if base else None
+    return KGO + name
+
+
+def shorten(iri: str) -> str:
+    """Shortest readable form of an IRI: an entity id, a CURIE, or the IRI itself."""
+    eid = entity_id_of(iri)
+    if eid is not None:
+        return eid
+    for prefix, base in PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base):]}"
+    return iri
+
+
+def sparql_prologue() -> str:
+    """PREFIX declarations for every known prefix, for ad-hoc queries."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
