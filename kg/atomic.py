@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -34,7 +35,5 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
         staged.clear()
     finally:
         for _, tmp in staged:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass

@@ -90,8 +90,9 @@ def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> l
     for source in wanted:
         text = find_text(source, settings.text_path or [])
         if text is None:
+            searched = ", ".join(map(str, settings.text_path or []))
             raise InputError(f"{source.source_file}: text {source.text_file!r} not found on the text search "
-                             f"path ({', '.join(map(str, settings.text_path or []))}); set --texts or KG_TEXTS")
+                             f"path ({searched}); set --texts or KG_TEXTS")
         files[source.anchors_file] = anchors_document(source, ground_source(source, text)).encode("utf-8")
     write_all_atomically(files)
     return list(files)

@@ -148,15 +148,17 @@ def _run_select(args: argparse.Namespace, text: str, bindings: dict) -> None:
 
 
 def _check_entities_exist(store, bindings: dict) -> None:
+    """A parameter naming an entity the graph does not hold is a usage error, not an empty answer."""
     import pyoxigraph as ox
 
     from kg import vocab
+    from kg.store import with_values
 
     for term in bindings.values():
-        if isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID):
-            if not store.query("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", use_default_graph_as_union=True,
-                               substitutions={ox.Variable("e"): term}):
-                raise InputError(f"no entity {vocab.shorten(term.value)!r} in the graph")
+        is_entity = isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID)
+        if is_entity and not store.query(with_values("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": term}),
+                                         use_default_graph_as_union=True):
+            raise InputError(f"no entity {vocab.shorten(term.value)!r} in the graph")
 
 
 def cmd_query(args: argparse.Namespace) -> int:

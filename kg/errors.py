@@ -23,11 +23,12 @@ class Problem:
     fact: str | None = None
 
     def __str__(self) -> str:
-        where = str(self.file) if self.file else "<input>"
-        if self.line is not None:
+        where = str(self.file) if self.file else ""
+        if self.file and self.line is not None:
             where += f":{self.line}"
-        who = f" [fact {self.fact}]" if self.fact else ""
-        return f"{where}:{who} {self.message}"
+        who = f"[fact {self.fact}]" if self.fact else ""
+        prefix = " ".join(p for p in (f"{where}:" if where else "", who) if p)
+        return f"{prefix} {self.message}" if prefix else self.message
 
 
 class KgError(Exception):

@@ -58,8 +58,9 @@ def build_dataset(corpus: Corpus, anchors: dict[str, dict[str, Anchor]], ontolog
     for entity in corpus.entities.values():
         for triple in entity_triples(entity):
             registry.add(triple)
+    registry_provenance = dataset.graph(URIRef(vocab.provenance_graph("entity-registry")))
     for triple in _registry_description():
-        registry.add(triple)
+        registry_provenance.add(triple)
     for source in corpus.sources:
         add_source(dataset, source, anchors[source.source_id])
     return dataset
@@ -134,6 +135,7 @@ def time_triples(node: URIRef, spec: TimeSpec) -> Iterator[Triple]:
             yield instant, TIME.inXSDDate, Literal(day.isoformat(), datatype=XSD.date)
     else:
         yield node, RDF.type, TIME.TemporalEntity
+    yield node, RDFS.label, Literal(time_label(spec), lang="en")
     if spec.precision:
         yield node, KGO.datePrecision, PRECISION_UNITS[spec.precision]
     if spec.expression:
@@ -144,6 +146,21 @@ def time_triples(node: URIRef, spec: TimeSpec) -> Iterator[Triple]:
         yield node, KGO.earliestDate, Literal(spec.earliest.isoformat(), datatype=XSD.date)
     if spec.latest:
         yield node, KGO.latestDate, Literal(spec.latest.isoformat(), datatype=XSD.date)
+
+
+def time_label(spec: TimeSpec) -> str:
+    """How a time reads: ISO 8601 (an interval as start/end), then the source's words."""
+    if spec.day is not None:
+        iso = spec.day.isoformat()
+    elif spec.month is not None:
+        iso = spec.month
+    elif spec.year is not None:
+        iso = f"{spec.year:04d}"
+    elif spec.start is not None and spec.end is not None:
+        iso = f"{spec.start.isoformat()}/{spec.end.isoformat()}"
+    else:
+        return spec.expression or "undated"
+    return f"{iso} ({spec.expression})" if spec.expression else iso
 
 
 def _term(value: Value) -> URIRef | Literal:
@@ -187,7 +204,7 @@ def add_source(dataset: Dataset, source: Source, anchors: dict[str, Anchor]) -> 
 
 
 def _statement_iri(source_id: str, triple: Triple) -> URIRef:
-    digest = hashlib.sha1("\n".join(t.n3() for t in triple).encode("utf-8")).hexdigest()[:20]  # noqa: S324
+    digest = hashlib.sha1("\n".join(t.n3() for t in triple).encode("utf-8")).hexdigest()[:20]
     return URIRef(f"{vocab.ID}triple/{source_id}/{digest}")
 
 

@@ -112,7 +112,8 @@ def _parse_entity(raw: LineDict, path: Path, index: TermIndex, problems: Problem
     types = [raw["type"]] if isinstance(raw["type"], str) else list(raw["type"])
     ctx = _Context(index, problems, path, fact=raw["id"])
     class_iris = [_resolve_class(t, raw.line_of("type"), ctx) for t in types]
-    alt_labels = [_lang_text(v, "alt_labels", raw.line_of("alt_labels"), ctx) for v in raw.get("alt_labels", [])]
+    alt_line = raw.line_of("alt_labels")
+    alt_labels = [_lang_text(v, "alt_labels", alt_line, ctx) for v in raw.get("alt_labels", [])]
     assertions = _parse_set(raw.get("set"), ctx)
     return Entity(
         entity_id=raw["id"],
@@ -230,10 +231,11 @@ def _check_quoted_text(fact: Fact, ctx: _Context) -> None:
 
     quoted_text = vocab.KGO + "quotedText"
     for assertion in fact.assertions:
-        if assertion.predicate == quoted_text and isinstance(assertion.value, Text):
-            if normalise(assertion.value.value) not in normalise(fact.quote):
-                ctx.problems.add(ctx.file, "quotedText is not part of the fact's quote", assertion.line,
-                                 fact.fact_id)
+        value = assertion.value
+        if (assertion.predicate == quoted_text and isinstance(value, Text)
+                and normalise(value.value) not in normalise(fact.quote)):
+            ctx.problems.add(ctx.file, "quotedText is not part of the fact's quote", assertion.line,
+                             fact.fact_id)
 
 
 # --------------------------------------------------------------------------------------------

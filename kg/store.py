@@ -38,12 +38,31 @@ class Results:
     rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]
 
 
+def with_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Bind parameters with a trailing SPARQL 1.1 VALUES clause (inline data).
+
+    This is the one binding mechanism every engine honours the same way (pyoxigraph's
+    substitutions require projected variables; rdflib's initBindings do not reach subqueries;
+    remote endpoints only see the query text). The query itself is never edited: the values are
+    appended as terms that pyoxigraph has validated and serialises (an IRI must parse as an IRI,
+    a literal is escaped), so user input cannot change the query's structure.
+    """
+    if not bindings:
+        return query
+    names = sorted(bindings)
+    for term in bindings.values():
+        if not isinstance(term, ox.NamedNode | ox.Literal):
+            raise TypeError(f"cannot bind {term!r}")
+    variables = " ".join(f"?{name}" for name in names)
+    values = " ".join(str(bindings[name]) for name in names)
+    return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+
+
 def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                     ) -> ox.QuerySolutions:
-    """Run a SELECT on pyoxigraph with values bound (SEP-0007 substitution, never pasted)."""
-    substitutions = {ox.Variable(name): term for name, term in bindings.items()}
+    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs."""
     try:
-        return store.query(query, use_default_graph_as_union=True, substitutions=substitutions)
+        return store.query(with_values(query, bindings), use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from None
 
@@ -64,25 +83,12 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
 
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(str(dataset_file), format="nquads")
-    init = {rdflib.Variable(name): _to_rdflib(term) for name, term in bindings.items()}
-    result = dataset.query(query, initBindings=init)
+    result = dataset.query(with_values(query, bindings))
     variables = [str(v) for v in result.vars]
     rows = []
     for row in result:
         rows.append({name: _from_rdflib(row[name]) for name in variables if row[name] is not None})
     return Results(variables, rows)
-
-
-def _to_rdflib(term):
-    import rdflib
-
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise TypeError(term)
 
 
 def _from_rdflib(term):

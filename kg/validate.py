@@ -70,7 +70,8 @@ def summarise_shacl(results, examples: int = 3) -> str:
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for result in results.subjects(sh.resultSeverity, None):
         path = results.value(result, sh.resultPath)
-        message = results.value(result, sh.resultMessage) or results.value(result, sh.sourceConstraintComponent)
+        message = results.value(result, sh.resultMessage) or results.value(
+            result, sh.sourceConstraintComponent)
         focus = results.value(result, sh.focusNode)
         value = results.value(result, sh.value)
         key = (shorten(str(path)) if path is not None else "(node)", str(message))

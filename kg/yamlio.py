@@ -93,7 +93,7 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(Problem(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
