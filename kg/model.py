@@ -100,6 +100,7 @@ class Fact:
     occurrence: int | None = None
     note: str | None = None
     where: Where | None = None
+    introduces_subject: bool = False  # the fact types its subject (``a:``), so it may be new
 
 
 @dataclass

@@ -80,7 +80,6 @@ def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Pa
         for entity in source.entities:
             _merge_entity(entities, entity, problems)
         sources.append(source)
-    problems.raise_if_any()
     corpus = Corpus(entities=entities, sources=sources, registry_file=registry_path)
     _check_references(corpus, problems)
     problems.raise_if_any()
@@ -220,6 +219,7 @@ def _parse_fact(raw: LineDict, source: Source, index: TermIndex, problems: Probl
         occurrence=raw.get("occurrence"),
         note=raw.get("note"),
         where=Where(path, raw.line),
+        introduces_subject=bool(types),
     )
     _check_quoted_text(fact, ctx)
     return fact
@@ -275,7 +275,7 @@ def _parse_set(raw: Any, ctx: _Context) -> list[Assertion]:
 
 
 def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _Context) -> Value | None:
-    name = vocab.shorten(predicate)
+    name = _field_name(predicate)
     if kind == "object":
         if predicate in ctx.index.time_properties:
             if not isinstance(item, dict):
@@ -399,7 +399,7 @@ def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
     one entity gets one label."""
     known = set(corpus.entities)
     for source in corpus.sources:
-        known.update(f.subject for f in source.facts if f.types)
+        known.update(f.subject for f in source.facts if f.introduces_subject)
     labels: dict[str, tuple[str, Fact]] = {}
     for source in corpus.sources:
         for fact in source.facts:
@@ -408,7 +408,7 @@ def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
                 problems.add(file, _unknown(fact.subject, known, "about"), _line(fact), fact.fact_id)
             for assertion in fact.assertions:
                 if isinstance(assertion.value, EntityRef) and assertion.value.entity_id not in known:
-                    problems.add(file, _unknown(assertion.value.entity_id, known, vocab.shorten(
+                    problems.add(file, _unknown(assertion.value.entity_id, known, _field_name(
                         assertion.predicate)), assertion.line, fact.fact_id)
             if fact.label:
                 registry = corpus.entities.get(fact.subject)
@@ -423,7 +423,7 @@ def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
         for assertion in entity.assertions:
             if isinstance(assertion.value, EntityRef) and assertion.value.entity_id not in known:
                 problems.add(entity.where.file if entity.where else None,
-                             _unknown(assertion.value.entity_id, known, vocab.shorten(assertion.predicate)),
+                             _unknown(assertion.value.entity_id, known, _field_name(assertion.predicate)),
                              assertion.line, entity.entity_id)
 
 
@@ -434,6 +434,11 @@ def _unknown(entity_id: str, known: set[str], field: str) -> str:
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return (f"unknown entity {entity_id!r} in {field}: not in the registry and not introduced by any "
             f"fact{hint}")
+
+
+def _field_name(predicate: str) -> str:
+    """A property as the curator writes it in a facts file: ``party``, ``time:hasTime``."""
+    return vocab.shorten(predicate).removeprefix("kgo:")
 
 
 def _line(fact: Fact) -> int | None:

@@ -100,9 +100,20 @@ def read_yaml(path: Path) -> Any:
         what = exc.problem or str(exc)
         if exc.context:
             what = f"{exc.context}: {what}"
-        raise InputError(Problem(path, f"malformed YAML: {what}", line)) from None
+        raise InputError(Problem(path, f"malformed YAML: {what}", line, _nearest_id(text, line))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(path, f"malformed YAML: {exc}")) from None
+
+
+def _nearest_id(text: str, line: int | None) -> str | None:
+    """The ``id:`` of the mapping a broken line belongs to, found by scanning upwards."""
+    if line is None:
+        return None
+    for candidate in reversed(text.splitlines()[: line]):
+        stripped = candidate.strip().removeprefix("- ").strip()
+        if stripped.startswith("id:"):
+            return stripped[3:].strip().strip("'\"") or None
+    return None
 
 
 @cache

@@ -1,0 +1,101 @@
+"""Shared fixtures: a graph built once per session from the real data, into a temporary directory.
+
+Source texts are not in the repository. Tests that verify quotes against the article's text
+need it on the search path (``KG_TEXTS`` or ``../shared``); CI sets ``KG_REQUIRE_TEXTS=1`` so
+that a missing text fails there instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.config import Settings, default_text_path
+from kg.store import Results, collect, open_oxigraph, select_oxigraph
+from kg.table import cell_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_TEXTS = FIXTURES / "texts"
+ARTICLE = "bloomberg-2023-01-japan-looks-beyond-us-alliance"
+ARTICLE_TEXT = "japan-looks-beyond-us-alliance.txt"
+
+
+def shared_text_path() -> list[Path]:
+    """The configured search path for the real source texts."""
+    return default_text_path(ROOT)
+
+
+def texts_available() -> bool:
+    """Whether the article's text is on the search path."""
+    return any((d / ARTICLE_TEXT).is_file() for d in shared_text_path())
+
+
+@pytest.fixture(scope="session")
+def require_texts() -> list[Path]:
+    """The text search path; skip (or fail in CI) when the article's text is not there."""
+    if texts_available():
+        return shared_text_path()
+    message = f"source texts not found on {shared_text_path()}; set KG_TEXTS"
+    if os.environ.get("KG_REQUIRE_TEXTS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data_dir: Path | None = None
+                  ) -> Settings:
+    """Settings for a build into ``build_dir``: the real texts (if present) plus the fixture texts."""
+    return Settings(root=ROOT, data_dir=data_dir or ROOT / "data", build_dir=build_dir,
+                    text_path=[*shared_text_path(), FIXTURE_TEXTS], extra_sources=extra_sources or [])
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Settings:
+    """The real data, built once (verified against the texts where they are available)."""
+    from kg.build import build
+
+    settings = make_settings(tmp_path_factory.mktemp("build"))
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def store(built) -> ox.Store:
+    """A pyoxigraph store over the session build."""
+    return open_oxigraph(built.dataset_file)
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    from kg.cli import main
+
+    monkeypatch.setenv("KG_HOME", str(ROOT))
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def rows_of(results: Results) -> list[tuple[str, ...]]:
+    """Rows as tuples of their readable cell texts, in result order."""
+    return [tuple(cell_text(row.get(v)) for v in results.variables) for row in results.rows]
+
+
+def run_query(store: ox.Store, text: str, bindings: dict | None = None) -> Results:
+    """Run a SELECT on the store and collect it."""
+    return collect(select_oxigraph(store, text, bindings or {}))
+
+
+def copy_data(tmp_path: Path) -> Path:
+    """A writable copy of the data directory."""
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    return target

@@ -1,0 +1,86 @@
+"""Bad input: one fixture per case under tests/fixtures/invalid/<reason>/; each fails with exit 2,
+names the file, the fact and the problem, and leaves the previous build untouched."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from .conftest import FIXTURE_TEXTS, FIXTURES, shared_text_path
+
+INVALID = FIXTURES / "invalid"
+
+# reason -> (file the message must name, fact it must name, words that say what is wrong)
+CASES = {
+    "malformed-yaml": ("malformed-yaml/facts.yaml:", "deeper-ties", "malformed YAML"),
+    "unknown-entity": ("unknown-entity/facts.yaml:9", "deeper-ties",
+                       "unknown entity 'state/canadaa' in party: not in the registry and not introduced "
+                       "by any fact; did you mean 'state/canada'?"),
+    "unknown-fact-type": ("unknown-fact-type/facts.yaml:6", "deeper-ties",
+                          "unknown class (fact type) 'SecurityTalk'; did you mean 'SecurityTalks'?"),
+    "unknown-property": ("unknown-property/facts.yaml:9", "deeper-ties",
+                         "unknown property 'parties'; did you mean 'party'?"),
+    "quote-not-in-text": ("quote-not-in-text/facts.yaml:3", "deeper-ties",
+                          "quote not found in"),
+    "duplicate-fact-id": ("duplicate-fact-id/facts.yaml:11", "deeper-ties",
+                          "duplicate fact id (first defined at line 3)"),
+    "date-outside-window": ("date-outside-window/facts.yaml:11", "deeper-ties",
+                            "date 2024-05-07 is outside the source's window: it was published by 2023-02-10"),
+    "missing-required-field": ("missing-required-field/facts.yaml:3", "deeper-ties",
+                               "'quote' is required but missing"),
+}
+
+
+def test_every_invalid_fixture_has_a_case():
+    assert sorted(p.name for p in INVALID.iterdir() if p.is_dir()) == sorted(CASES)
+
+
+@pytest.fixture(scope="module")
+def previous_build(tmp_path_factory):
+    """A good build, whose files must survive every failed build unchanged."""
+    from kg.cli import main
+
+    build_dir = tmp_path_factory.mktemp("previous")
+    assert main(["build", "--build", str(build_dir)]) == 0
+    return build_dir
+
+
+def _digest(build_dir):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(build_dir.iterdir())}
+
+
+@pytest.mark.parametrize("reason", sorted(CASES))
+def test_invalid_fixture_fails_with_exit_2_and_a_precise_message(reason, cli, previous_build):
+    before = _digest(previous_build)
+    texts = ":".join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
+    code, _, err = cli("build", "--add-source", str(INVALID / reason), "--texts", texts,
+                         "--build", str(previous_build))
+    file_part, fact, problem = CASES[reason]
+    assert code == 2, err
+    assert file_part in err
+    assert f"[fact {fact}]" in err
+    assert problem in err
+    assert _digest(previous_build) == before, "a failed build must leave the previous build intact"
+
+
+def test_quote_not_in_text_shows_the_closest_passage(cli, tmp_path):
+    texts = ":".join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
+    code, _, err = cli("build", "--add-source", str(INVALID / "quote-not-in-text"), "--texts", texts,
+                       "--build", str(tmp_path))
+    assert code == 2
+    assert "closest passage: 'Japan and Canada agreed on Tuesday to deepen defence ties." in err
+    assert not any(tmp_path.iterdir()), "nothing is written when a build fails"
+
+
+def test_all_problems_are_reported_together(cli, tmp_path):
+    """Several broken sources at once: every problem is listed in one run."""
+    texts = ":".join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
+    args = ["build", "--texts", texts, "--build", str(tmp_path)]
+    for reason in ("unknown-entity", "unknown-property", "date-outside-window"):
+        args += ["--add-source", str(INVALID / reason)]
+    code, _, err = cli(*args)
+    assert code == 2
+    assert "unknown entity 'state/canadaa'" in err
+    assert "unknown property 'parties'" in err
+    assert "outside the source's window" in err
