@@ -24,9 +24,11 @@ PREFIXES = {**vocab.PREFIXES, "id": vocab.ID}
 
 
 def canonical_nquads(nquads: bytes) -> bytes:
-    """Parse N-Quads and write them back one per line, sorted, without duplicates."""
-    quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
-    lines = {str(q) + " .\n" for q in quads}
+    """Canonical N-Quads: blank nodes relabelled by W3C RDF Dataset Canonicalization (RDFC-1.0),
+    one quad per line, sorted, without duplicates; the same graph always gives the same bytes."""
+    dataset = ox.Dataset(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = {str(q) + " .\n" for q in dataset}
     return "".join(sorted(lines)).encode("utf-8")
 
 

@@ -1,0 +1,137 @@
+"""The command line: every command, its output formats and its exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pyoxigraph as ox
+import pytest
+
+from kg.queries import catalogue
+
+from .conftest import ARTICLE, ROOT
+
+QUERY_NAMES = sorted(catalogue(ROOT / "queries"))
+
+
+def test_queries_lists_every_stored_query_with_its_summary(cli):
+    code, out, _ = cli("queries")
+    assert code == 0
+    for name in QUERY_NAMES:
+        assert name in out
+    assert "kg query agreements-with-partner --param partner=state/united-kingdom" in out
+
+
+def test_query_table_is_readable(cli, built):
+    code, out, _ = cli("query", "reciprocal-access-partners", "--build", str(built.build_dir))
+    assert code == 0
+    assert "| state/united-kingdom" in out and "1 row" in out
+    assert all(len(line) <= 200 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("fmt, parse_format", [("json", ox.QueryResultsFormat.JSON),
+                                               ("csv", ox.QueryResultsFormat.CSV),
+                                               ("tsv", ox.QueryResultsFormat.TSV)])
+def test_w3c_result_formats_parse_back(built, capsysbinary, fmt, parse_format):
+    from kg.cli import main
+
+    capsysbinary.readouterr()
+    assert main(["query", "partners-without-defense-pledge", "--format", fmt,
+                 "--build", str(built.build_dir)]) == 0
+    raw = capsysbinary.readouterr().out
+    if fmt == "csv":  # lossy by design (no term types), so read it as plain RFC 4180 CSV
+        import csv
+
+        solutions = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))[1:]
+    else:
+        solutions = list(ox.parse_query_results(raw, format=parse_format))
+    assert len(solutions) == 7
+    if fmt == "json":
+        document = json.loads(raw)
+        assert document["head"]["vars"][:3] == ["partner", "partnerLabel", "pledgeStatus"]
+    if fmt == "csv":
+        assert raw.startswith(b"partner,partnerLabel,pledgeStatus,")
+        assert b"\r\n" in raw  # RFC 4180 line ends, as the W3C CSV results format requires
+
+
+def test_query_with_parameter_and_rdflib_engine(cli, built, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row, so cells are not wrapped
+    args = ["query", "agreements-with-partner", "--param", "partner=state/australia", "--build", str(built.build_dir)]
+    fast = cli(*args)
+    slow = cli(*args, "--engine", "rdflib")
+    assert fast[0] == slow[0] == 0
+    assert fast[1] == slow[1]
+    assert "Japan–Australia defence agreement (2022)" in fast[1]
+
+
+def test_evidence_command(cli, built):
+    code, out, _ = cli("evidence", "state/philippines", "--build", str(built.build_dir), "--format", "tsv")
+    assert code == 0
+    assert "Closer to home, talks are also under way with the Philippines" in out
+
+
+def test_sparql_from_standard_input_adds_known_prefixes(cli, built, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT (COUNT(*) AS ?n) WHERE { ?s a kgo:TourStop }"))
+    code, out, _ = cli("sparql", "-", "--build", str(built.build_dir), "--format", "csv")
+    assert code == 0
+    assert out.splitlines()[1] == "5"
+
+
+@pytest.mark.parametrize("fmt, rdf_format", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG),
+                                             ("jsonld", ox.RdfFormat.JSON_LD), ("ttl", ox.RdfFormat.TURTLE)])
+def test_export_round_trips(cli, built, tmp_path, fmt, rdf_format):
+    out = tmp_path / f"graph.{fmt}"
+    code, _, err = cli("export", "--format", fmt, "--out", str(out), "--build", str(built.build_dir))
+    assert code == 0, err
+    parsed = list(ox.parse(path=str(out), format=rdf_format))
+    original = list(ox.parse(path=str(built.dataset_file), format=ox.RdfFormat.N_QUADS))
+    if fmt == "ttl":  # Turtle has no graphs: the union of all graphs
+        assert len({q.triple for q in parsed}) == len({q.triple for q in original})
+    else:
+        assert len(parsed) == len(original)
+    second = tmp_path / f"again.{fmt}"
+    cli("export", "--format", fmt, "--out", str(second), "--build", str(built.build_dir))
+    assert second.read_bytes() == out.read_bytes(), "exports are deterministic"
+
+
+def test_exit_codes_for_usage_and_input_errors(cli, built, tmp_path):
+    assert cli("no-such-command")[0] == 2
+    assert cli("query")[0] == 2
+    code, _, err = cli("query", "partners-without-pledge", "--build", str(built.build_dir))
+    assert code == 2 and "Did you mean 'partners-without-defense-pledge'?" in err
+    code, _, err = cli("query", "agreements-with-partner", "--param", "partner", "--build", str(built.build_dir))
+    assert code == 2 and "--param takes NAME=VALUE" in err
+    code, _, err = cli("query", "evidence-for", "--param", "entity=state/atlantis", "--build", str(built.build_dir))
+    assert code == 2 and "no entity 'state/atlantis' in the graph" in err
+    code, _, err = cli("query", "tour-stops", "--build", str(tmp_path / "empty"))
+    assert code == 2 and "run 'kg build' first" in err
+    code, _, err = cli("sparql", str(tmp_path / "missing.rq"), "--build", str(built.build_dir))
+    assert code == 2 and "no such query file" in err
+
+
+def test_sparql_syntax_error_is_an_input_error(cli, built, tmp_path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT WHERE {", encoding="utf-8")
+    code, _, err = cli("sparql", str(bad), "--build", str(built.build_dir))
+    assert code == 2 and "SPARQL syntax error" in err
+
+
+def test_console_script_and_python_module_entry_points(built):
+    kg = ROOT / ".venv" / "bin" / "kg"
+    exe = str(kg) if kg.exists() else "kg"
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("kg 0.")
+    module = subprocess.run([sys.executable, "-m", "kg", "query", "tour-stops", "--format", "csv",
+                             "--build", str(built.build_dir)], capture_output=True, text=True, cwd=ROOT)
+    assert module.returncode == 0, module.stderr
+    assert "2023-01-12,Canada,Ottawa,Justin Trudeau" in module.stdout
+
+
+def test_build_reports_what_it_did(cli, tmp_path):
+    code, out, _ = cli("build", "--build", str(tmp_path))
+    assert code == 0
+    assert f"{ARTICLE}: 100 facts" in out
+    assert "checks: SHACL and quality checks passed" in out
