@@ -101,7 +101,8 @@ def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> l
 def build(settings: Settings, validate: bool = True) -> BuildResult:
     """Run the whole pipeline and write build/dataset.nq and build/build-info.json."""
     from kg.export import canonical_nquads
-    from kg.loader import build_dataset, software_version
+    from kg.loader import build_dataset
+    from kg.version import software_version
 
     ontology_graph, _, corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])

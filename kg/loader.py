@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from importlib import metadata
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Namespace
@@ -26,6 +25,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Namespace
 from kg import vocab
 from kg.grounding import Anchor
 from kg.model import Assertion, Corpus, Entity, EntityRef, Fact, Source, TermRef, Text, TimeSpec, Value
+from kg.version import software_version
 
 KGO = Namespace(vocab.KGO)
 OA = Namespace(vocab.OA)
@@ -34,14 +34,6 @@ PRECISION_UNITS = {"day": TIME.unitDay, "week": TIME.unitWeek, "month": TIME.uni
 REGISTRY_SOURCE = URIRef(vocab.ID + "source/entity-registry")
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
-
-
-def software_version() -> str:
-    """Installed version of this package (one place: pyproject.toml)."""
-    try:
-        return metadata.version("japan-security-kg")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-        return "0+unknown"
 
 
 def build_dataset(corpus: Corpus, anchors: dict[str, dict[str, Anchor]], ontology_graph) -> Dataset:
