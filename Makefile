@@ -25,7 +25,7 @@ build: $(STAMP)
 demo: build
 	@echo
 	@echo "Which of Japan's partners have pledged to defend it, and which have not? (with the deciding sentence)"
-	$(BIN)/kg query partners-without-defense-pledge
+	$(BIN)/kg query partners-without-defense-pledge --columns partnerLabel,pledgeStatus,quote,source,start,end
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests

@@ -119,6 +119,13 @@ def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
     if args.format == "table":
         results = solutions_or_results if isinstance(solutions_or_results, Results) else collect(
             solutions_or_results)
+        if getattr(args, "columns", None):
+            wanted = [c.strip().lstrip("?") for c in args.columns.split(",") if c.strip()]
+            unknown = [c for c in wanted if c not in results.variables]
+            if unknown:
+                raise InputError(f"--columns: no column {', '.join(unknown)} (columns: "
+                                 f"{', '.join(results.variables)})")
+            results = Results(wanted, results.rows)
         sys.stdout.write(render(results))
         return
     formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
@@ -294,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table (default) or a W3C SPARQL 1.1 result format")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib is the slow reference engine)")
+    p.add_argument("--columns", metavar="A,B,...", help="table format only: show these columns, in this order")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")

@@ -1,0 +1,58 @@
+"""Median wall time of the CLI's main commands, each in a fresh process, against a baseline.
+
+    .venv/bin/python benchmarks/cli_timing.py [--runs 5]
+
+Baseline: a bare interpreter start (``python -c pass``), measured in the same run, so the ratio
+says how much of a command's time is the command rather than Python itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KG = [sys.executable, "-m", "kg"]
+
+
+def wall(argv: list[str], runs: int) -> list[float]:
+    """Wall-clock seconds of ``runs`` fresh processes (one warm-up run first, not counted)."""
+    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = {
+            "baseline: python -c pass": [sys.executable, "-c", "pass"],
+            "kg build": [*KG, "build", "--build", tmp],
+            "kg query partners-without-defense-pledge (cold)": [
+                *KG, "query", "partners-without-defense-pledge", "--build", tmp],
+            "kg query partners-without-defense-pledge --format json (cold)": [
+                *KG, "query", "partners-without-defense-pledge", "--format", "json", "--build", tmp],
+        }
+        results = {name: wall(argv, args.runs) for name, argv in cases.items()}
+    base = statistics.median(results["baseline: python -c pass"])
+    print(f"{'command':66} {'median':>9} {'min':>9} {'max':>9} {'x baseline':>11}")
+    for name, times in results.items():
+        median = statistics.median(times)
+        print(f"{name:66} {median * 1000:7.1f}ms {min(times) * 1000:7.1f}ms {max(times) * 1000:7.1f}ms "
+              f"{median / base:10.1f}x")
+    print(f"({args.runs} runs each after one warm-up; python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()
