@@ -135,3 +135,12 @@ def test_build_reports_what_it_did(cli, tmp_path):
     assert code == 0
     assert f"{ARTICLE}: 100 facts" in out
     assert "checks: SHACL and quality checks passed" in out
+
+
+def test_columns_select_and_order_table_columns(cli, built, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, _ = cli("query", "tour-stops", "--columns", "countryLabel,date", "--build", str(built.build_dir))
+    assert code == 0
+    assert out.splitlines()[1].split("|")[1:3] == [" countryLabel   ", " date       "]
+    code, _, err = cli("query", "tour-stops", "--columns", "nope", "--build", str(built.build_dir))
+    assert code == 2 and "no column nope" in err
