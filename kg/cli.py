@@ -205,6 +205,18 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------------ reasoning
+
+
+def cmd_reason(args: argparse.Namespace) -> int:
+    """kg reason."""
+    from kg.reasoning import reason, render_json, render_text
+
+    report = reason(_settings(args).dataset_file, args.reasoner, args.max_conflicts)
+    sys.stdout.write(render_json(report) if args.format == "json" else render_text(report))
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
 # ------------------------------------------------------------------------------------------ checks, export
 
 
@@ -316,6 +328,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("entity", help="entity id (e.g. state/united-kingdom) or IRI")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table")
     p.set_defaults(func=cmd_evidence)
+
+    p = sub.add_parser("reason", help="OWL DL consistency and classification; explain contradictions (exit 1)")
+    common(p)
+    p.add_argument("--reasoner", choices=("hermit", "pellet"), default="hermit")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--max-conflicts", type=int, default=3, metavar="N",
+                   help="how many distinct contradictions to explain at most (default 3)")
+    p.set_defaults(func=cmd_reason)
 
     p = sub.add_parser("validate", help="SHACL and quality checks of the build (or of an RDF file)")
     common(p)

@@ -77,8 +77,10 @@ def build_index(graph) -> TermIndex:
     for s in graph.subjects(RDF.type, OWL.NamedIndividual):
         index.individuals[str(s)] = {str(t) for t in graph.objects(s, RDF.type) if t != OWL.NamedIndividual}
     has_time = URIRef(vocab.TIME + "hasTime")
+    temporal_entity = URIRef(vocab.TIME + "TemporalEntity")
     for prop in index.object_properties:
         node = URIRef(prop)
-        if node == has_time or has_time in graph.transitive_objects(node, RDFS.subPropertyOf):
+        if (node == has_time or has_time in graph.transitive_objects(node, RDFS.subPropertyOf)
+                or (node, RDFS.range, temporal_entity) in graph):
             index.time_properties.add(prop)
     return index

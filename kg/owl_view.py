@@ -1,0 +1,239 @@
+"""What a reasoner sees: the ontology plus the asserted facts, grouped into units of evidence.
+
+The reasoning input is the TBox (``graph/ontology``), the registry (``graph/entities``) and the
+source graphs (``graph/source/*``); the provenance scaffolding stays out. Asserted triples are
+grouped into *units* — one per curated fact (via the reified statements that point to it) and one
+per registry entity — so that a contradiction can be explained as a set of facts with quotes.
+
+Translations, all stated here so nothing is hidden:
+
+* each stated absence of a defence pledge becomes the OWL 2 negative property assertion
+  ¬(obligor kgo:pledgesToDefend beneficiary), in the unit of the fact that asserts its obligor;
+* every named individual of the data is different from every other (``owl:AllDifferent``): ids
+  are curated, one per real-world thing, so the unique-name assumption holds and a functional
+  property given two different values is a contradiction, not a hidden ``owl:sameAs``;
+* datatypes outside the OWL 2 datatype map, which HermiT rejects, are mapped: ``xsd:date``
+  becomes ``xsd:dateTime`` at midnight UTC; ``xsd:gYear``/``xsd:gYearMonth`` values are left out
+  (their bounds are kept in ``kgo:earliestDate``/``kgo:latestDate``); ``rdf:langString`` ranges
+  become ``rdf:PlainLiteral`` (the Pellet that owlready2 bundles predates RDF 1.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg import vocab
+
+RDF_TYPE = ox.NamedNode(vocab.RDF + "type")
+XSD_DATE, XSD_DATETIME = vocab.XSD + "date", vocab.XSD + "dateTime"
+DROPPED_DATATYPES = {vocab.XSD + "gYear", vocab.XSD + "gYearMonth"}
+LANG_STRING, PLAIN_LITERAL = vocab.RDF + "langString", vocab.RDF + "PlainLiteral"
+
+
+@dataclass(frozen=True, order=True)
+class UnitKey:
+    """A unit of evidence: a fact of a source, or a registry entry."""
+
+    kind: str  # "fact" or "registry"
+    source: str  # source id, or "entity-registry"
+    ident: str  # fact id, or entity id
+
+    def __str__(self) -> str:
+        return f"{self.source}#{self.ident}"
+
+
+@dataclass
+class Evidence:
+    """Where a fact's quote sits in its source."""
+
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class ReasoningInput:
+    """TBox, background axioms and the units of asserted facts."""
+
+    tbox: list[ox.Triple]
+    units: dict[UnitKey, set[ox.Triple]]
+    evidence: dict[UnitKey, Evidence] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def triples(self, keys: Iterable[UnitKey] | None = None) -> list[ox.Triple]:
+        """TBox + the triples of the given units (all units by default) + the background axioms
+        (AllDifferent) over the individuals those units mention."""
+        chosen = self.units if keys is None else keys
+        data: set[ox.Triple] = set()
+        for key in chosen:
+            data |= self.units[key]
+        return [*self.tbox, *_all_different(_individuals(data)), *sorted(data, key=str)]
+
+    @property
+    def background(self) -> list[ox.Triple]:
+        """The background axioms over every individual of the data."""
+        return _all_different(_individuals(set().union(*self.units.values())))
+
+    def ntriples(self, keys: Iterable[UnitKey] | None = None) -> bytes:
+        """N-Triples of :meth:`triples`, for the Java reasoners."""
+        return ox.serialize(self.triples(keys), format=ox.RdfFormat.N_TRIPLES)
+
+    def label(self, iri: str) -> str:
+        """Readable name of an IRI."""
+        return self.labels.get(iri) or vocab.shorten(iri)
+
+
+def _rewrite(triple: ox.Triple) -> ox.Triple | None:
+    obj = triple.object
+    if isinstance(obj, ox.Literal):
+        if obj.datatype.value in DROPPED_DATATYPES:
+            return None
+        if obj.datatype.value == XSD_DATE:
+            obj = ox.Literal(obj.value + "T00:00:00Z", datatype=ox.NamedNode(XSD_DATETIME))
+    elif isinstance(obj, ox.NamedNode):
+        if obj.value in DROPPED_DATATYPES:
+            return None
+        if obj.value == XSD_DATE:
+            obj = ox.NamedNode(XSD_DATETIME)
+        elif obj.value == LANG_STRING:
+            obj = ox.NamedNode(PLAIN_LITERAL)
+    return ox.Triple(triple.subject, triple.predicate, obj)
+
+
+def build_input(quads: list[ox.Quad]) -> ReasoningInput:
+    """Group a built dataset's quads into the reasoning input."""
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            by_graph[quad.graph_name.value].append(quad.triple)
+    tbox = [t for t in map(_rewrite, by_graph.get(vocab.GRAPH_ONTOLOGY, [])) if t]
+    units: dict[UnitKey, set[ox.Triple]] = defaultdict(set)
+    for triple in by_graph.get(vocab.GRAPH_ENTITIES, []):
+        entity = vocab.entity_id_of(triple.subject.value) if isinstance(triple.subject, ox.NamedNode) else None
+        rewritten = _rewrite(triple)
+        if entity and rewritten:
+            units[UnitKey("registry", "entity-registry", entity)].add(rewritten)
+    provenance = _provenance_index(by_graph)
+    for graph, triples in by_graph.items():
+        if not graph.startswith(vocab.GRAPH + "source/"):
+            continue
+        source = graph.removeprefix(vocab.GRAPH + "source/")
+        for triple in triples:
+            rewritten = _rewrite(triple)
+            if rewritten is None:
+                continue
+            for key in provenance.units_of.get((graph, triple), [UnitKey("fact", source, "(no evidence)")]):
+                units[key].add(rewritten)
+    _add_negative_assertions(units)
+    return ReasoningInput(tbox=tbox, units=dict(units), evidence=provenance.evidence, labels=_labels(by_graph))
+
+
+def _individuals(triples: Iterable[ox.Triple]) -> list[str]:
+    """The data's named individuals (IRIs under the id/ namespace) that ``triples`` mention."""
+    found = set()
+    for t in triples:
+        for term in (t.subject, t.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID):
+                found.add(term.value)
+    return sorted(found)
+
+
+@dataclass
+class _Provenance:
+    units_of: dict[tuple[str, ox.Triple], list[UnitKey]]
+    evidence: dict[UnitKey, Evidence]
+
+
+def _provenance_index(by_graph: dict[str, list[ox.Triple]]) -> _Provenance:
+    """Which facts assert which triple, and each fact's quote and offsets, from the provenance graphs."""
+    props: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for graph, triples in by_graph.items():
+        if graph.startswith(vocab.GRAPH + "provenance/"):
+            for t in triples:
+                props[_key(t.subject)][t.predicate.value].append(t.object)
+    units_of: dict[tuple[str, ox.Triple], list[UnitKey]] = defaultdict(list)
+    evidence: dict[UnitKey, Evidence] = {}
+    for fact, values in props.items():
+        fact_ids = values.get(vocab.KGO + "factId")
+        sources = values.get(vocab.PROV + "wasDerivedFrom")
+        if not fact_ids or not sources:
+            continue
+        key = UnitKey("fact", sources[0].value.rsplit("/", 1)[-1], fact_ids[0].value)
+        for body in values.get(vocab.OA + "hasBody", []):
+            statement = props[_key(body)]
+            triple = ox.Triple(statement[vocab.RDF + "subject"][0], statement[vocab.RDF + "predicate"][0],
+                               statement[vocab.RDF + "object"][0])
+            units_of[(statement[vocab.KGO + "assertedIn"][0].value, triple)].append(key)
+        for target in values.get(vocab.OA + "hasTarget", []):
+            selectors = [props[_key(s)] for s in props[_key(target)].get(vocab.OA + "hasSelector", [])]
+            quote = next((s[vocab.OA + "exact"][0].value for s in selectors if vocab.OA + "exact" in s), "")
+            position = next((s for s in selectors if vocab.OA + "start" in s), None)
+            if position:
+                evidence[key] = Evidence(quote, int(position[vocab.OA + "start"][0].value),
+                                         int(position[vocab.OA + "end"][0].value))
+    return _Provenance(units_of, evidence)
+
+
+def _key(term) -> str:
+    return str(term)
+
+
+def _add_negative_assertions(units: dict[UnitKey, set[ox.Triple]]) -> None:
+    """¬(obligor pledgesToDefend beneficiary) for every stated absence of a defence pledge, in the
+    unit(s) of the fact(s) asserting the absence's obligor."""
+    values: dict[str, dict[str, str]] = defaultdict(dict)
+    holders: dict[str, list[UnitKey]] = defaultdict(list)
+    for key, triples in units.items():
+        for t in triples:
+            if isinstance(t.object, ox.NamedNode) and isinstance(t.subject, ox.NamedNode):
+                values[t.subject.value].setdefault(t.predicate.value, t.object.value)
+                if t.predicate.value == vocab.KGO + "obligor":
+                    holders[t.subject.value].append(key)
+    for subject, props in values.items():
+        if (props.get(vocab.RDF + "type") != vocab.KGO + "StatedAbsenceOfObligation"
+                or props.get(vocab.KGO + "obligationKind") != vocab.KGO + "kindDefence"):
+            continue
+        obligor, beneficiary = props.get(vocab.KGO + "obligor"), props.get(vocab.KGO + "beneficiary")
+        if not (obligor and beneficiary):
+            continue
+        node = ox.BlankNode("npa" + hashlib.sha1(subject.encode()).hexdigest()[:16])
+        npa = {
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(vocab.OWL + "NegativePropertyAssertion")),
+            ox.Triple(node, ox.NamedNode(vocab.OWL + "sourceIndividual"), ox.NamedNode(obligor)),
+            ox.Triple(node, ox.NamedNode(vocab.OWL + "assertionProperty"), ox.NamedNode(vocab.KGO + "pledgesToDefend")),
+            ox.Triple(node, ox.NamedNode(vocab.OWL + "targetIndividual"), ox.NamedNode(beneficiary)),
+        }
+        for holder in holders[subject]:
+            units[holder] |= npa
+
+
+def _all_different(individuals: list[str]) -> list[ox.Triple]:
+    """Declarations and one owl:AllDifferent over the data's named individuals."""
+    triples = [ox.Triple(ox.NamedNode(i), RDF_TYPE, ox.NamedNode(vocab.OWL + "NamedIndividual")) for i in individuals]
+    if len(individuals) < 2:
+        return triples
+    head = ox.BlankNode("alldifferent")
+    triples += [ox.Triple(head, RDF_TYPE, ox.NamedNode(vocab.OWL + "AllDifferent"))]
+    cells = [ox.BlankNode(f"alldifferent{i}") for i in range(len(individuals))]
+    triples.append(ox.Triple(head, ox.NamedNode(vocab.OWL + "distinctMembers"), cells[0]))
+    for i, iri in enumerate(individuals):
+        triples.append(ox.Triple(cells[i], ox.NamedNode(vocab.RDF + "first"), ox.NamedNode(iri)))
+        rest = cells[i + 1] if i + 1 < len(cells) else ox.NamedNode(vocab.RDF + "nil")
+        triples.append(ox.Triple(cells[i], ox.NamedNode(vocab.RDF + "rest"), rest))
+    return triples
+
+
+def _labels(by_graph: dict[str, list[ox.Triple]]) -> dict[str, str]:
+    labels = {}
+    for graph, triples in by_graph.items():
+        if graph.startswith(vocab.GRAPH + "provenance/"):
+            continue
+        for t in triples:
+            if t.predicate.value == vocab.RDFS + "label" and isinstance(t.object, ox.Literal):
+                labels.setdefault(t.subject.value, t.object.value)
+    return labels
