@@ -158,7 +158,7 @@ def _provenance_index(by_graph: dict[str, list[ox.Triple]]) -> _Provenance:
                 props[_key(t.subject)][t.predicate.value].append(t.object)
     units_of: dict[tuple[str, ox.Triple], list[UnitKey]] = defaultdict(list)
     evidence: dict[UnitKey, Evidence] = {}
-    for fact, values in props.items():
+    for values in props.values():
         fact_ids = values.get(vocab.KGO + "factId")
         sources = values.get(vocab.PROV + "wasDerivedFrom")
         if not fact_ids or not sources:
