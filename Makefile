@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 build: $(STAMP)
-	$(BIN)/kg build
+	$(BIN)/kg build --infer
 
 demo: build
 	@echo

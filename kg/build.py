@@ -98,8 +98,12 @@ def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> l
     return list(files)
 
 
-def build(settings: Settings, validate: bool = True) -> BuildResult:
-    """Run the whole pipeline and write build/dataset.nq and build/build-info.json."""
+def build(settings: Settings, validate: bool = True, infer: bool = False) -> BuildResult:
+    """Run the whole pipeline and write build/dataset.nq and build/build-info.json.
+
+    With ``infer``, the OWL 2 RL entailments go into their own named graph (``graph/inferred``),
+    never into the asserted graphs.
+    """
     from kg.export import canonical_nquads
     from kg.loader import build_dataset
     from kg.version import software_version
@@ -111,6 +115,12 @@ def build(settings: Settings, validate: bool = True) -> BuildResult:
     # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
     # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    if infer:
+        from kg.owl2rl import materialise
+
+        extra = ox.serialize(materialise(quads), format=ox.RdfFormat.N_QUADS)
+        nquads = canonical_nquads(nquads + extra)
+        quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     store = ox.Store()
     store.extend(quads)
     if validate:
@@ -138,6 +148,7 @@ def build_info(corpus: Corpus, grounding: Grounding, quads: list[ox.Quad], versi
         "triples_per_graph": {vocab.shorten(g).replace(vocab.GRAPH, "graph/"): n
                               for g, n in sorted(per_graph.items())},
         "entities_in_registry": len(corpus.entities),
+        "inferred_triples": per_graph.get(vocab.GRAPH_INFERRED, 0),
         "sources": {
             s.source_id: {
                 "facts": len(s.facts),

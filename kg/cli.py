@@ -43,13 +43,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     started = time.perf_counter()
-    result = build(_settings(args), validate=not args.no_validate)
+    result = build(_settings(args), validate=not args.no_validate, infer=args.infer)
     elapsed = time.perf_counter() - started
     info = result.info
     print(f"built {info['quads']} quads from {len(info['sources'])} sources in {elapsed:.2f} s")
     for source_id, s in info["sources"].items():
         print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
               f"{s['quotes']}")
+    if args.infer:
+        print(f"OWL 2 RL: {info['inferred_triples']} inferred triples in graph/inferred")
     print("checks: " + ("skipped (--no-validate)" if args.no_validate else "SHACL and quality checks passed"))
     for path in result.outputs:
         print(f"wrote {path}")
@@ -174,8 +176,20 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     query = find(settings.queries_dir, args.name)
+    if "inferred" in query.tags:
+        _require_inferred_graph(settings)
     _run_select(args, query.text, bind(query, parse_param_args(args.param or [])))
     return EXIT_OK
+
+
+def _require_inferred_graph(settings) -> None:
+    """A query tagged 'inferred' answers nothing useful without graph/inferred: say so instead."""
+    import json
+
+    info_file = settings.build_dir / "build-info.json"
+    info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
+    if not info.get("inferred_triples"):
+        raise InputError("this query relies on OWL 2 RL entailments; build with 'kg build --infer' first")
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
@@ -289,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build the graph into build/ (checked; atomic)")
     common(p, data=True)
     p.add_argument("--no-validate", action="store_true", help="skip SHACL and the quality checks")
+    p.add_argument("--infer", action="store_true",
+                   help="add the OWL 2 RL entailments (subclass, inverse, property chains) as graph/inferred")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("ground", help="locate every quote in its source text and record anchors.json")

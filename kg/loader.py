@@ -98,7 +98,7 @@ def _assertion_triples(subject: URIRef, assertion: Assertion, time_base: tuple[s
     predicate = URIRef(assertion.predicate)
     value = assertion.value
     if isinstance(value, TimeSpec):
-        local = vocab.shorten(assertion.predicate).replace(":", "-")
+        local = vocab.shorten(assertion.predicate).removeprefix("kgo:").replace(":", "-")
         base = time_base or ("registry", subject.split("/")[-1])
         node = URIRef(vocab.time_iri(base[0], base[1], local))
         yield subject, predicate, node

@@ -178,3 +178,40 @@ def violations(triples: Iterable[ox.Triple]) -> list[RuleViolation]:
         terms = tuple(row[v].value for v in ("x", "y", "z") if row[v] is not None)
         found.append(RuleViolation(row["rule"].value, terms))
     return found
+
+
+def materialise(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The inferred graph for ``kg build --infer``: RL entailments of the ontology, the registry and the
+    source graphs (not the provenance) in ``graph/inferred``, described in ``graph/provenance/inferred``."""
+    from importlib import metadata
+
+    inputs = [vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES]
+    triples = []
+    for quad in quads:
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        if graph in inputs[:2] or graph.startswith(vocab.GRAPH + "source/"):
+            triples.append(quad.triple)
+            if graph not in inputs:
+                inputs.append(graph)
+    inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
+    out = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in inferred_triples(triples)]
+    version = metadata.version("reasonable")
+    activity = ox.NamedNode(vocab.ID + "activity/owl2rl")
+    agent = ox.NamedNode(f"{vocab.ID}software/reasonable/{version}")
+    provenance = ox.NamedNode(vocab.provenance_graph("inferred"))
+
+    def node(iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    described = [
+        (inferred, node(RDF + "type"), node(vocab.PROV + "Bundle")),
+        (inferred, node(vocab.PROV + "wasGeneratedBy"), activity),
+        *((inferred, node(vocab.PROV + "wasDerivedFrom"), node(g)) for g in inputs),
+        (activity, node(RDF + "type"), node(vocab.PROV + "Activity")),
+        (activity, node(RDFS + "label"), ox.Literal(
+            "OWL 2 RL materialisation: reasonable, plus property-chain and hasSelf rules in SPARQL", language="en")),
+        (activity, node(vocab.PROV + "wasAssociatedWith"), agent),
+        (agent, node(RDF + "type"), node(vocab.PROV + "SoftwareAgent")),
+        (agent, node(RDFS + "label"), ox.Literal(f"reasonable {version}", language="en")),
+    ]
+    return out + [ox.Quad(s, p, o, provenance) for s, p, o in described]

@@ -44,6 +44,7 @@ SOURCE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 GRAPH_ONTOLOGY = GRAPH + "ontology"
 GRAPH_ENTITIES = GRAPH + "entities"
+GRAPH_INFERRED = GRAPH + "inferred"
 
 
 def entity_iri(entity_id: str) -> str:

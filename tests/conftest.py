@@ -55,11 +55,12 @@ def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Settings:
-    """The real data, built once (verified against the texts where they are available)."""
+    """The real data with its OWL 2 RL entailments, built once (quotes verified against the texts where
+    they are available)."""
     from kg.build import build
 
     settings = make_settings(tmp_path_factory.mktemp("build"))
-    build(settings)
+    build(settings, infer=True)
     return settings
 
 

@@ -27,10 +27,11 @@ def test_build_info_counts(built):
     assert info["sources"][ARTICLE]["text_sha256"].startswith("86eb695f")
 
 
-def test_one_named_graph_per_source_plus_ontology_registry_and_provenance(store):
+def test_one_named_graph_per_source_plus_ontology_registry_provenance_and_inferred(store):
     graphs = {g.value for g in store.named_graphs()}
     assert graphs == {
         vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES, vocab.provenance_graph("entity-registry"),
+        vocab.GRAPH_INFERRED, vocab.provenance_graph("inferred"),  # the session build uses --infer
         *(vocab.source_graph(s) for s in (ARTICLE, "reference-notes", "reference-tour-2023-01")),
         *(vocab.provenance_graph(s) for s in (ARTICLE, "reference-notes", "reference-tour-2023-01")),
     }
@@ -77,7 +78,7 @@ def test_every_asserted_triple_is_reified_with_evidence(store):
 
 def test_builds_are_deterministic(built, tmp_path):
     again = make_settings(tmp_path)
-    build(again)
+    build(again, infer=True)
     assert again.dataset_file.read_bytes() == built.dataset_file.read_bytes()
     assert (tmp_path / "build-info.json").read_bytes() == (built.build_dir / "build-info.json").read_bytes()
 

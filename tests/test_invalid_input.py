@@ -33,7 +33,9 @@ CASES = {
 
 
 def test_every_invalid_fixture_has_a_case():
-    assert sorted(p.name for p in INVALID.iterdir() if p.is_dir()) == sorted(CASES)
+    """Input errors here; the contradiction-* fixtures parse but contradict (tests/test_reasoning.py)."""
+    inputs = [p.name for p in INVALID.iterdir() if p.is_dir() and not p.name.startswith("contradiction-")]
+    assert sorted(inputs) == sorted(CASES)
 
 
 @pytest.fixture(scope="module")
