@@ -9,9 +9,11 @@ Translations, all stated here so nothing is hidden:
 
 * each stated absence of a defence pledge becomes the OWL 2 negative property assertion
   ¬(obligor kgo:pledgesToDefend beneficiary), in the unit of the fact that asserts its obligor;
-* every named individual of the data is different from every other (``owl:AllDifferent``): ids
-  are curated, one per real-world thing, so the unique-name assumption holds and a functional
-  property given two different values is a contradiction, not a hidden ``owl:sameAs``;
+* named individuals are different from one another (``owl:AllDifferent``): ids are curated, one
+  per real-world thing, so the unique-name assumption holds and a functional property given two
+  different values is a contradiction, not a hidden ``owl:sameAs``. It is stated for the
+  individuals whose identity an axiom could merge (registry entities, values of functional
+  properties, ends of ``owl:sameAs``), which keeps it small on large graphs;
 * datatypes outside the OWL 2 datatype map, which HermiT rejects, are mapped: ``xsd:date``
   becomes ``xsd:dateTime`` at midnight UTC; ``xsd:gYear``/``xsd:gYearMonth`` values are left out
   (their bounds are kept in ``kgo:earliestDate``/``kgo:latestDate``); ``rdf:langString`` ranges
@@ -64,20 +66,29 @@ class ReasoningInput:
     units: dict[UnitKey, set[ox.Triple]]
     evidence: dict[UnitKey, Evidence] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    registry: set[str] = field(default_factory=set)
+    functional: set[str] = field(default_factory=set)
 
     def triples(self, keys: Iterable[UnitKey] | None = None) -> list[ox.Triple]:
         """TBox + the triples of the given units (all units by default) + the background axioms
-        (AllDifferent) over the individuals those units mention."""
+        (AllDifferent) over the individuals of those units that need the unique-name assumption."""
         chosen = self.units if keys is None else keys
         data: set[ox.Triple] = set()
         for key in chosen:
             data |= self.units[key]
-        return [*self.tbox, *_all_different(_individuals(data)), *sorted(data, key=str)]
+        return [*self.tbox, *_all_different(self._distinct(data)), *sorted(data, key=str)]
 
-    @property
-    def background(self) -> list[ox.Triple]:
-        """The background axioms over every individual of the data."""
-        return _all_different(_individuals(set().union(*self.units.values())))
+    def _distinct(self, data: set[ox.Triple]) -> list[str]:
+        """Individuals whose identity the reasoner could otherwise merge: registry entities, values of
+        functional properties, ends of owl:sameAs. (An AllDifferent over every individual would be
+        quadratic in HermiT and adds nothing for the others: no axiom can make them equal.)"""
+        found = {i for i in _individuals(data) if i in self.registry}
+        for t in data:
+            if t.predicate.value in self.functional and isinstance(t.object, ox.NamedNode):
+                found.add(t.object.value)
+            elif t.predicate.value == vocab.OWL + "sameAs":
+                found |= {term.value for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)}
+        return sorted(i for i in found if i.startswith(vocab.ID))
 
     def ntriples(self, keys: Iterable[UnitKey] | None = None) -> bytes:
         """N-Triples of :meth:`triples`, for the Java reasoners."""
@@ -130,7 +141,11 @@ def build_input(quads: list[ox.Quad]) -> ReasoningInput:
             for key in provenance.units_of.get((graph, triple), [UnitKey("fact", source, "(no evidence)")]):
                 units[key].add(rewritten)
     _add_negative_assertions(units)
-    return ReasoningInput(tbox=tbox, units=dict(units), evidence=provenance.evidence, labels=_labels(by_graph))
+    functional = {t.subject.value for t in tbox if t.predicate == RDF_TYPE
+                  and t.object.value == vocab.OWL + "FunctionalProperty" and isinstance(t.subject, ox.NamedNode)}
+    registry = {vocab.entity_iri(k.ident) for k in units if k.kind == "registry"}
+    return ReasoningInput(tbox=tbox, units=dict(units), evidence=provenance.evidence, labels=_labels(by_graph),
+                          registry=registry, functional=functional)
 
 
 def _individuals(triples: Iterable[ox.Triple]) -> list[str]:
