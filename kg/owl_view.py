@@ -76,7 +76,9 @@ class ReasoningInput:
         data: set[ox.Triple] = set()
         for key in chosen:
             data |= self.units[key]
-        return [*self.tbox, *_all_different(self._distinct(data)), *sorted(data, key=str)]
+        declarations = [ox.Triple(ox.NamedNode(i), RDF_TYPE, ox.NamedNode(vocab.OWL + "NamedIndividual"))
+                        for i in _individuals(data)]
+        return [*self.tbox, *declarations, *_all_different(self._distinct(data)), *sorted(data, key=str)]
 
     def _distinct(self, data: set[ox.Triple]) -> list[str]:
         """Individuals whose identity the reasoner could otherwise merge: registry entities, values of
@@ -228,12 +230,11 @@ def _add_negative_assertions(units: dict[UnitKey, set[ox.Triple]]) -> None:
 
 
 def _all_different(individuals: list[str]) -> list[ox.Triple]:
-    """Declarations and one owl:AllDifferent over the data's named individuals."""
-    triples = [ox.Triple(ox.NamedNode(i), RDF_TYPE, ox.NamedNode(vocab.OWL + "NamedIndividual")) for i in individuals]
+    """One owl:AllDifferent over the given named individuals."""
     if len(individuals) < 2:
-        return triples
+        return []
     head = ox.BlankNode("alldifferent")
-    triples += [ox.Triple(head, RDF_TYPE, ox.NamedNode(vocab.OWL + "AllDifferent"))]
+    triples = [ox.Triple(head, RDF_TYPE, ox.NamedNode(vocab.OWL + "AllDifferent"))]
     cells = [ox.BlankNode(f"alldifferent{i}") for i in range(len(individuals))]
     triples.append(ox.Triple(head, ox.NamedNode(vocab.OWL + "distinctMembers"), cells[0]))
     for i, iri in enumerate(individuals):

@@ -144,3 +144,9 @@ def test_columns_select_and_order_table_columns(cli, built, monkeypatch):
     assert out.splitlines()[1].split("|")[1:3] == [" countryLabel   ", " date       "]
     code, _, err = cli("query", "tour-stops", "--columns", "nope", "--build", str(built.build_dir))
     assert code == 2 and "no column nope" in err
+
+
+def test_a_query_that_needs_entailments_refuses_a_build_without_them(cli, tmp_path):
+    assert cli("build", "--build", str(tmp_path))[0] == 0
+    code, _, err = cli("query", "entailed-partnerships", "--build", str(tmp_path))
+    assert code == 2 and "build with 'kg build --infer' first" in err
