@@ -135,8 +135,11 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         settings.dataset_file: nquads,
         settings.build_dir / BUILD_INFO: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     }
+    from kg.store import write_store
+
+    store_dir = write_store(settings.build_dir, nquads)
     write_all_atomically(outputs)
-    return BuildResult(corpus, grounding, quads, list(outputs), info)
+    return BuildResult(corpus, grounding, quads, [*outputs, store_dir], info)
 
 
 def build_info(corpus: Corpus, grounding: Grounding, quads: list[ox.Quad], version: str) -> dict:

@@ -143,6 +143,11 @@ def _run_select(args: argparse.Namespace, text: str, bindings: dict) -> None:
     from kg.store import open_oxigraph, select_oxigraph, select_rdflib
 
     settings = _settings(args)
+    if getattr(args, "endpoint", None):
+        from kg.remote import select_remote
+
+        _print_results(args, select_remote(args.endpoint, text, bindings))
+        return
     if getattr(args, "engine", "oxigraph") == "rdflib":
         _print_results(args, select_rdflib(settings.dataset_file, text, bindings))
         return
@@ -176,7 +181,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     query = find(settings.queries_dir, args.name)
-    if "inferred" in query.tags:
+    if "inferred" in query.tags and not args.endpoint:
         _require_inferred_graph(settings)
     _run_select(args, query.text, bind(query, parse_param_args(args.param or [])))
     return EXIT_OK
@@ -217,6 +222,35 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     query = find(settings.queries_dir, "evidence-for")
     _run_select(args, query.text, bind(query, {"entity": args.entity}))
     return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------ serving
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """kg serve."""
+    from kg.serve import serve
+    from kg.store import STORE_DIR
+
+    settings = _settings(args)
+    assert settings.build_dir is not None
+    return serve(settings.build_dir / STORE_DIR, args.bind, args.port, args.timeout)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """kg push."""
+    from kg.export import read_quads
+    from kg.remote import push
+
+    settings = _settings(args)
+    pushed = push(read_quads(settings.dataset_file), args.endpoint, args.graph_store)
+    for graph in pushed:
+        mark = "ok" if graph.ok else "MISMATCH"
+        print(f"{mark:8} {graph.local:8d} sent {graph.remote:8d} on server  {graph.graph}")
+    failed = [g for g in pushed if not g.ok]
+    print(f"pushed {len(pushed)} graphs, {sum(g.local for g in pushed)} triples"
+          + (f"; {len(failed)} graph(s) do not match" if failed else "; counts verified"))
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------ reasoning
@@ -330,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib is the slow reference engine)")
     p.add_argument("--columns", metavar="A,B,...", help="table format only: show these columns, in this order")
+    p.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint instead (its default "
+                   "graph must be the union of the named graphs)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")
@@ -337,7 +373,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="query file, or - for standard input")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph")
+    p.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint instead")
     p.set_defaults(func=cmd_sparql)
+
+    p = sub.add_parser("serve", help="a read-only SPARQL 1.1 endpoint over the build, until Ctrl-C")
+    common(p)
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    p.add_argument("--timeout", type=int, default=30, metavar="SECONDS", help="per-query timeout (default 30)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("push", help="upload every named graph to a triplestore (Graph Store Protocol, PUT)")
+    common(p)
+    p.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint")
+    p.add_argument("--graph-store", metavar="URL", help="its Graph Store endpoint (default: Oxigraph's …/store)")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("evidence", help="every fact about an entity, with its quote and offsets")
     common(p)

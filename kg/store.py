@@ -121,3 +121,37 @@ def _from_rdflib(term):
 def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
     """Every quad of the store."""
     return iter(store)
+
+
+STORE_DIR = "store"
+
+
+def write_store(build_dir: Path, nquads: bytes) -> Path:
+    """Write the persistent Oxigraph store (RocksDB) that ``kg serve`` and large graphs use.
+
+    It is built in a temporary directory beside the old one and swapped in by renames, so a failed
+    build leaves the previous store intact and a reader never sees half a store.
+    """
+    import shutil
+    import tempfile
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    target = build_dir / STORE_DIR
+    staging = Path(tempfile.mkdtemp(prefix=".store-new-", dir=build_dir))
+    try:
+        store = ox.Store(str(staging))
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store
+        retired = None
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=".store-old-", dir=build_dir))
+            retired.rmdir()
+            target.rename(retired)
+        staging.rename(target)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
