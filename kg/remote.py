@@ -49,7 +49,7 @@ def _credentials() -> tuple[str, str] | None:
 def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal],
                   timeout: int = TIMEOUT_S) -> ox.QuerySolutions:
     """Run a SELECT on a SPARQL 1.1 endpoint; the answer as pyoxigraph solutions."""
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint, agent=_user_agent())
@@ -59,15 +59,26 @@ def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode
     credentials = _credentials()
     if credentials:
         client.setCredentials(*credentials)
-    client.setQuery(with_values(query, bindings))
+    # SPARQLWrapper guesses the query type with regular expressions that also read comments (the
+    # grlc header's "nuclear umbrella" made it a CLEAR update): send no comment lines, and say SELECT.
+    client.setQuery(with_values(_without_comment_lines(query), bindings))
+    client.queryType = SELECT
     try:
         body = client.query().response.read()
     except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
         raise RemoteError(f"{endpoint}: query failed: {exc}") from None
     try:
+        # pyoxigraph parses lazily: read it all once, so a truncated answer (a query cancelled by the
+        # server's timeout mid-stream) is an error here rather than halfway through the output.
+        for _ in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON):
+            pass
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         raise RemoteError(f"{endpoint}: the answer is not SPARQL JSON results ({exc}): {body[:200]!r}") from None
+
+
+def _without_comment_lines(query: str) -> str:
+    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
 
 
 def default_graph_store(endpoint: str) -> str:

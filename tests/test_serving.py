@@ -1,0 +1,211 @@
+"""Real SPARQL servers on 127.0.0.1: kg serve, kg push, and stored queries run remotely."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import ClassVar
+
+import pytest
+
+from kg.queries import bind, catalogue
+from kg.remote import select_remote
+from kg.serve import server_command, wait_until_listening
+from kg.store import STORE_DIR, collect
+
+from .conftest import ROOT, rows_of, run_query
+
+QUERIES = catalogue(ROOT / "queries")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post(url: str, body: str, content_type: str, accept: str = "application/sparql-results+json"):
+    request = urllib.request.Request(url, data=body.encode(), method="POST",
+                                     headers={"Content-Type": content_type, "Accept": accept})
+    return urllib.request.urlopen(request, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory):
+    """A read-write Oxigraph server with the union default graph, empty at start."""
+    port = free_port()
+    process = subprocess.Popen(server_command(tmp_path_factory.mktemp("remote"), "127.0.0.1", port, 30,
+                                              read_only=False), stderr=subprocess.PIPE)
+    wait_until_listening("127.0.0.1", port, process)
+    yield f"http://127.0.0.1:{port}/query"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def pushed(built, writable_server):
+    from kg.cli import main
+
+    assert main(["push", "--endpoint", writable_server, "--build", str(built.build_dir)]) == 0
+    return writable_server
+
+
+def test_push_verifies_counts_and_a_second_push_replaces(built, writable_server, pushed, cli):
+    code, out, _ = cli("push", "--endpoint", writable_server, "--build", str(built.build_dir))
+    assert code == 0
+    assert "counts verified" in out and "MISMATCH" not in out
+    info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
+    total = sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("ok"))
+    assert total == info["quads"], "a second push must replace the graphs, not add to them"
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_stored_query_gives_the_same_rows_remote_as_embedded(store, pushed, name):
+    query = QUERIES[name]
+    bindings = bind(query, {})
+    remote = collect(select_remote(pushed, query.text, bindings))
+    local = run_query(store, query.text, bindings)
+    assert remote.variables == local.variables
+    assert rows_of(remote) == rows_of(local)
+
+
+def test_query_cli_formats_are_identical_remote_and_embedded(built, pushed, capsysbinary):
+    from kg.cli import main
+
+    outputs = []
+    for extra in (["--endpoint", pushed], []):
+        capsysbinary.readouterr()
+        assert main(["query", "tour-stops", "--format", "json", "--build", str(built.build_dir), *extra]) == 0
+        outputs.append(capsysbinary.readouterr().out)
+    assert outputs[0] == outputs[1]
+
+
+# ------------------------------------------------------------------ kg serve
+
+
+@pytest.fixture
+def served(built):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--timeout", "2",
+                                "--build", str(built.build_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT, env={**os.environ, "KG_HOME": str(ROOT)})
+    line = process.stdout.readline()
+    assert line.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query"), line + process.stderr.read()
+    yield process, f"http://127.0.0.1:{port}"
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_serve_answers_queries_and_refuses_updates(served):
+    _, base = served
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/japan-security-kg/ontology#TourStop> }"
+    with post(f"{base}/query", count, "application/sparql-query") as response:
+        assert json.load(response)["results"]["bindings"][0]["n"]["value"] == "5"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(f"{base}/update", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "application/sparql-update")
+    assert refused.value.code in (403, 405)
+    with urllib.request.urlopen(f"{base}/", timeout=10) as page:
+        assert b"<html" in page.read().lower()
+
+
+def test_serve_enforces_the_per_query_timeout(served):
+    """Oxigraph cancels a query past the timeout; results are streamed, so the client gets a 200 whose
+    body ends in the cancellation message instead of valid JSON — and kg's client reports an error."""
+    _, base = served
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    with post(f"{base}/query", slow, "application/sparql-query") as response:
+        body = response.read()
+    assert b"The SPARQL operation has been cancelled" in body
+    with pytest.raises(ValueError):
+        json.loads(body)
+    assert time.monotonic() - started < 120  # the same query runs for hours without the timeout
+    with pytest.raises(Exception, match="not SPARQL JSON results"):
+        select_remote(f"{base}/query", slow, {})
+
+
+def test_serve_stops_cleanly_on_ctrl_c(served):
+    process, base = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=15) == 0
+    assert "stopping the SPARQL server" in process.stdout.read()
+    port = int(base.rsplit(":", 1)[1])
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_serve_without_a_store_is_an_input_error(cli, tmp_path):
+    code, _, err = cli("serve", "--build", str(tmp_path))
+    assert code == 2 and "no persistent store here" in err
+
+
+def test_build_writes_the_persistent_store(built):
+    assert (built.build_dir / STORE_DIR / "CURRENT").is_file()
+
+
+# ------------------------------------------------------------------ push against a misbehaving server
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Accepts PUTs (recording headers) and answers the count query with zeros, or fails on demand."""
+
+    calls: ClassVar[list[dict]] = []
+    fail_put: ClassVar[bool] = False
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).calls.append(dict(self.headers))
+        self.send_response(500 if type(self).fail_put else 204)
+        self.end_headers()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({"head": {"vars": ["g", "n"]}, "results": {"bindings": []}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    _Recorder.calls = []
+    _Recorder.fail_put = False
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_push_sends_basic_auth_and_n_triples_and_detects_missing_triples(built, recorder, cli, monkeypatch):
+    monkeypatch.setenv("KG_ENDPOINT_USER", "analyst")
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "s3cret")
+    code, out, _ = cli("push", "--endpoint", f"{recorder}/query", "--build", str(built.build_dir))
+    assert code == 1 and "MISMATCH" in out and "do not match" in out
+    assert _Recorder.calls and all(c["Authorization"] == "Basic YW5hbHlzdDpzM2NyZXQ=" for c in _Recorder.calls)
+    assert {c["Content-Type"] for c in _Recorder.calls} == {"application/n-triples"}
+
+
+def test_push_reports_a_refused_put_as_an_error(built, recorder, cli):
+    _Recorder.fail_put = True
+    code, _, err = cli("push", "--endpoint", f"{recorder}/query", "--build", str(built.build_dir))
+    assert code == 2 and "HTTP 500" in err
+
+
+def test_push_needs_a_graph_store_it_can_guess(built, cli):
+    code, _, err = cli("push", "--endpoint", "http://127.0.0.1:9/sparql", "--build", str(built.build_dir))
+    assert code == 2 and "pass --graph-store URL" in err
