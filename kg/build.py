@@ -105,22 +105,20 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     never into the asserted graphs.
     """
     from kg.export import canonical_nquads
-    from kg.loader import build_dataset
+    from kg.loader import build_quads, ontology_quads
     from kg.version import software_version
 
-    ontology_graph, _, corpus = load_checked_corpus(settings)
+    _, _, corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])
-    dataset = build_dataset(corpus, grounding.anchors, ontology_graph)
-    nquads = canonical_nquads(dataset.serialize(format="nquads", encoding="utf-8"))
-    # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
-    # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    quads = build_quads(corpus, grounding.anchors, ontology_quads(settings.ontology_dir))
     if infer:
         from kg.owl2rl import materialise
 
-        extra = ox.serialize(materialise(quads), format=ox.RdfFormat.N_QUADS)
-        nquads = canonical_nquads(nquads + extra)
-        quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+        quads += materialise(quads)
+    nquads = canonical_nquads(quads)
+    # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
+    # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     store = ox.Store()
     store.extend(quads)
     if validate:
@@ -135,10 +133,15 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         settings.dataset_file: nquads,
         settings.build_dir / BUILD_INFO: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     }
-    from kg.store import write_store
+    from kg.store import discard_store, stage_store, swap_store
 
-    store_dir = write_store(settings.build_dir, nquads)
-    write_all_atomically(outputs)
+    staged = stage_store(settings.build_dir, nquads)
+    try:
+        write_all_atomically(outputs)
+    except BaseException:
+        discard_store(staged)
+        raise
+    store_dir = swap_store(settings.build_dir, staged)
     return BuildResult(corpus, grounding, quads, [*outputs, store_dir], info)
 
 

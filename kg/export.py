@@ -23,10 +23,10 @@ FORMATS: dict[str, ox.RdfFormat] = {
 PREFIXES = {**vocab.PREFIXES, "id": vocab.ID}
 
 
-def canonical_nquads(nquads: bytes) -> bytes:
+def canonical_nquads(quads) -> bytes:
     """Canonical N-Quads: blank nodes relabelled by W3C RDF Dataset Canonicalization (RDFC-1.0),
     one quad per line, sorted, without duplicates; the same graph always gives the same bytes."""
-    dataset = ox.Dataset(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     lines = {str(q) + " .\n" for q in dataset}
     return "".join(sorted(lines)).encode("utf-8")

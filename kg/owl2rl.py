@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyoxigraph as ox
 
 from kg import vocab
+from kg.terms import from_rdflib, to_rdflib
 
 OWL, RDF, RDFS = vocab.OWL, vocab.RDF, vocab.RDFS
 MAX_ROUNDS = 8
@@ -117,38 +117,11 @@ def closure(triples: list[ox.Triple]) -> set[ox.Triple]:
 
 def _as_strings(triple: ox.Triple) -> tuple:
     """reasonable takes rdflib terms (or strings); rdflib terms keep literals and blank nodes apart."""
-    return _to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)
-
-
-@lru_cache(maxsize=200_000)
-def _to_rdflib(t):
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if t.language:
-        return Literal(t.value, lang=t.language)
-    return Literal(t.value, datatype=URIRef(t.datatype.value))
+    return to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
 
 
 def _from_strings(triple: tuple) -> ox.Triple:
-    return ox.Triple(_from_rdflib(triple[0]), _from_rdflib(triple[1]), _from_rdflib(triple[2]))
-
-
-@lru_cache(maxsize=200_000)
-def _from_rdflib(t):
-    from rdflib import BNode, Literal
-
-    if isinstance(t, BNode):
-        return ox.BlankNode(str(t))
-    if isinstance(t, Literal):
-        if t.language:
-            return ox.Literal(str(t), language=t.language)
-        datatype = t.datatype or (vocab.XSD + "string")
-        return ox.Literal(str(t), datatype=ox.NamedNode(str(datatype)))
-    return ox.NamedNode(str(t))
+    return ox.Triple(from_rdflib(triple[0]), from_rdflib(triple[1]), from_rdflib(triple[2]))
 
 
 def inferred_triples(triples: list[ox.Triple]) -> list[ox.Triple]:

@@ -81,41 +81,20 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     """Run a SELECT on rdflib's engine (the reference), returning pyoxigraph terms for comparison."""
     import rdflib
 
+    from kg.terms import from_rdflib, to_rdflib
+
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(str(dataset_file), format="nquads")
     # initBindings lets rdflib's evaluator use the values from the start (a trailing VALUES is only
     # joined at the end, which is orders of magnitude slower there); the VALUES clause keeps the
     # semantics identical to the other engines where initBindings do not reach (subqueries).
-    init = {rdflib.Variable(name): _to_rdflib(term) for name, term in bindings.items()}
+    init = {rdflib.Variable(name): to_rdflib(term) for name, term in bindings.items()}
     result = dataset.query(with_values(query, bindings), initBindings=init)
     variables = [str(v) for v in result.vars]
     rows = []
     for row in result:
-        rows.append({name: _from_rdflib(row[name]) for name in variables if row[name] is not None})
+        rows.append({name: from_rdflib(row[name]) for name in variables if row[name] is not None})
     return Results(variables, rows)
-
-
-def _to_rdflib(term):
-    import rdflib
-
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
-def _from_rdflib(term):
-    import rdflib
-
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    datatype = term.datatype or rdflib.XSD.string
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
 
 
 def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
@@ -126,32 +105,44 @@ def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
 STORE_DIR = "store"
 
 
-def write_store(build_dir: Path, nquads: bytes) -> Path:
-    """Write the persistent Oxigraph store (RocksDB) that ``kg serve`` and large graphs use.
-
-    It is built in a temporary directory beside the old one and swapped in by renames, so a failed
-    build leaves the previous store intact and a reader never sees half a store.
-    """
+def stage_store(build_dir: Path, nquads: bytes) -> Path:
+    """Write a new persistent Oxigraph store (RocksDB) beside the current one; :func:`swap_store` puts
+    it in place. Staging first lets the build replace everything only after everything is written."""
     import shutil
     import tempfile
 
     build_dir.mkdir(parents=True, exist_ok=True)
-    target = build_dir / STORE_DIR
     staging = Path(tempfile.mkdtemp(prefix=".store-new-", dir=build_dir))
     try:
         store = ox.Store(str(staging))
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         store.flush()
         del store
-        retired = None
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=".store-old-", dir=build_dir))
-            retired.rmdir()
-            target.rename(retired)
-        staging.rename(target)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return staging
+
+
+def swap_store(build_dir: Path, staging: Path) -> Path:
+    """Replace ``build/store`` with a staged store by renames (the old one is removed after)."""
+    import shutil
+    import tempfile
+
+    target = build_dir / STORE_DIR
+    retired = None
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=".store-old-", dir=build_dir))
+        retired.rmdir()
+        target.rename(retired)
+    staging.rename(target)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
     return target
+
+
+def discard_store(staging: Path) -> None:
+    """Remove a staged store that will not be used."""
+    import shutil
+
+    shutil.rmtree(staging, ignore_errors=True)

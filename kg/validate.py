@@ -48,9 +48,9 @@ def shacl(quads: list[ox.Quad], ontology_dir: Path) -> tuple[bool, str]:
     import pyshacl
     import rdflib
 
-    data = rdflib.Graph()
-    data.parse(data=ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES),
-               format="nt")
+    from kg.terms import rdflib_graph
+
+    data = rdflib_graph(q.triple for q in quads)
     shapes = rdflib.Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
     conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                             allow_warnings=True, advanced=False)

@@ -91,7 +91,12 @@ def test_offsets_keep_their_w3c_datatype_in_the_file(built):
 def test_a_failed_write_leaves_the_previous_build_intact(built, tmp_path, monkeypatch):
     settings = make_settings(tmp_path)
     build(settings)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def snapshot():
+        files = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+        return files
+
+    before = snapshot()
     import kg.atomic
 
     real_fdopen = kg.atomic.os.fdopen
@@ -106,7 +111,7 @@ def test_a_failed_write_leaves_the_previous_build_intact(built, tmp_path, monkey
     monkeypatch.setattr(kg.atomic.os, "fdopen", failing_fdopen)
     with pytest.raises(OSError, match="No space left"):
         build(settings)
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before, "no temporary file left behind"
+    assert snapshot() == before, "previous files and store intact, no temporary file or store left behind"
 
 
 def _write_source(directory, facts: str) -> None:

@@ -49,7 +49,9 @@ def previous_build(tmp_path_factory):
 
 
 def _digest(build_dir):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(build_dir.iterdir())}
+    """Every file of the build, the persistent store included."""
+    return {p.relative_to(build_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(build_dir.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("reason", sorted(CASES))

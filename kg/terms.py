@@ -1,0 +1,51 @@
+"""Conversions between pyoxigraph and rdflib terms, cached (graphs repeat the same terms a lot).
+
+The project's own data structures are pyoxigraph terms; rdflib terms are needed only where an
+rdflib-based library takes them: pySHACL, the reasonable reasoner, rdflib's reference engine.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from kg import vocab
+
+
+@lru_cache(maxsize=500_000)
+def to_rdflib(term):
+    """The rdflib term for a pyoxigraph term."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+@lru_cache(maxsize=500_000)
+def from_rdflib(term):
+    """The pyoxigraph term for an rdflib term."""
+    from rdflib import BNode, Literal
+
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        datatype = term.datatype or (vocab.XSD + "string")
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
+    return ox.NamedNode(str(term))
+
+
+def rdflib_graph(triples):
+    """An rdflib Graph holding pyoxigraph triples (no serialise/parse round trip)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), graph) for t in triples)
+    return graph
