@@ -28,7 +28,7 @@ from kg.network import NOT_RECORDED, PLEDGED, STATED_NONE, Arrangement, Commitme
 
 FORMATS = ("svg", "png")
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
-DIGEST_COMMENT = "partnership-map dot-sha256:"
+DIGEST_COMMENT = "map source sha256 "
 DIGEST_RE = re.compile(re.escape(DIGEST_COMMENT) + r"([0-9a-f]{64})")
 
 
