@@ -15,7 +15,8 @@ With it, JSON written by hand or by a program reads like the YAML facts::
   ``"Signed"`` means ``kgo:Signed``;
 * datatype properties carry their range's datatype; strings are English by default
   (``"@language": "en"``), as in the graph;
-* the project's prefixes are defined, so any other term is usable as a CURIE (``time:hasTime``).
+* the project's prefixes are defined, so any other term is usable as a CURIE; the OWL-Time
+  properties the facts use are defined under their CURIEs (``"time:inXSDDate"`` is an ``xsd:date``).
 
 The committed copy is ``ontology/context.jsonld``; ``make regen`` rewrites it and a test fails when it
 is out of date with ``ontology/kgo.ttl``.
@@ -28,7 +29,8 @@ from pathlib import Path
 
 from kg import vocab
 
-# Time properties the facts use, declared in kgo.ttl but outside the kgo namespace.
+# Time properties the facts use, declared in kgo.ttl but outside the kgo namespace: terms named by
+# their CURIE (``"time:inXSDDate"``), so that the CURIE a writer uses carries the property's datatype.
 EXTRA_TERMS = ("time:hasTime", "time:hasBeginning", "time:hasEnd", "time:inXSDDate", "time:inXSDgYear",
                "time:inXSDgYearMonth")
 ALIASES = {
@@ -63,7 +65,7 @@ def build_context(ontology_dir: Path) -> dict:
     extra = [vocab.expand(name) or name for name in EXTRA_TERMS]
     for iri in [*declared, *extra]:
         node = rdflib.URIRef(iri)
-        name = iri.rsplit("#", 1)[-1]
+        name = iri.rsplit("#", 1)[-1] if iri.startswith(vocab.KGO) else curie(iri)
         types = set(graph.objects(node, RDF.type))
         if OWL.ObjectProperty in types:
             rng = graph.value(node, RDFS.range)
