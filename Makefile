@@ -19,6 +19,9 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# CITATION.cff is checked against the CFF 1.2.0 JSON schema that cffconvert ships; its own
+	# dependencies pin jsonschema<4, so only the package's files are installed (the test reads the schema)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'cffconvert==2.0.0'
 	touch $(STAMP)
 
 # Graphviz and Chromium (Debian packages); a no-op when both are installed.
