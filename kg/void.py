@@ -29,7 +29,6 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 SPDX = "http://spdx.org/rdf/terms#"
-FOAF = "http://xmlns.com/foaf/0.1/"
 DATASET_IRI = vocab.BASE + "dataset"
 DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 CODE_LICENSE = "https://opensource.org/license/mit"
@@ -120,7 +119,7 @@ def describe(stats: Statistics, dump: Path, sources: dict[str, str], version: st
     g = rdflib.Graph()
     for prefix, ns in {"void": VOID, "dcat": DCAT, "sd": SD, "spdx": SPDX, "dcterms": vocab.DCTERMS,
                        "kgo": vocab.KGO, "prov": vocab.PROV, "xsd": vocab.XSD, "owl": vocab.OWL,
-                       "rdfs": vocab.RDFS, "foaf": FOAF}.items():
+                       "rdfs": vocab.RDFS, "oa": vocab.OA, "time": vocab.TIME, "skos": vocab.SKOS}.items():
         g.bind(prefix, ns)
     ds = rdflib.URIRef(DATASET_IRI)
 

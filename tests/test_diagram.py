@@ -165,3 +165,19 @@ def test_cli_diagram_warns_when_the_map_is_empty(cli, empty_graph_build, tmp_pat
     code, _, err = cli("diagram", "--out", str(tmp_path / "empty.svg"), "--build", str(empty_graph_build.build_dir))
     assert code == 0
     assert "the map is empty" in err
+
+
+@pytest.mark.parametrize("argv", [["query", "partners-without-defense-pledge", "--format", "csv"],
+                                  ["diagram", "--format", "svg"]])
+def test_query_and_diagram_do_not_import_the_heavy_libraries(built, argv):
+    """`kg query` and `kg diagram` stay light: no rdflib, Jinja2 or pyLODE on their path."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from kg.cli import main; main(sys.argv[1:]); "
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rdflib', 'jinja2', 'pylode', 'pyshacl'}); "
+            "print('HEAVY', heavy, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, *argv, "--build", str(built.build_dir)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "HEAVY []" in run.stderr
