@@ -10,13 +10,12 @@ first in a temporary directory. Baselines: a bare interpreter start (``python -c
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from cli_timing import KG, ROOT, wall
+from cli_timing import KG, ROOT, print_table, wall
 
 
 def main() -> None:
@@ -34,14 +33,7 @@ def main() -> None:
             "kg site": [*KG, "site", "--out", str(Path(tmp) / "site"), "--build", build],
         }
         results = {name: wall(argv, args.runs) for name, argv in cases.items()}
-    base = statistics.median(results["baseline: python -c pass"])
-    print(f"{'command':32} {'median':>9} {'min':>9} {'max':>9} {'x python':>9}")
-    for name, times in results.items():
-        median = statistics.median(times)
-        print(f"{name:32} {median * 1000:7.0f}ms {min(times) * 1000:7.0f}ms {max(times) * 1000:7.0f}ms "
-              f"{median / base:8.1f}x")
-    print(f"({args.runs} runs each after one warm-up; python {sys.version.split()[0]})")
-
+    print_table(results, args.runs)
 
 if __name__ == "__main__":
     main()
