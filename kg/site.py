@@ -226,7 +226,8 @@ def _write_site(settings: Settings, store: ox.Store, root: Path) -> SiteReport:
     # the map and the home page (the headline decisions are quoted there too)
     headline = [(p, _decision_facts(p, evidence)) for p in network.partners]
     citations.cite([f for _, facts in headline for f in facts], "index.html", "partnership map")
-    svg = draw(network, "svg", link=partner_page)
+    partner_iris = {p.iri for p in network.partners}  # other parties (e.g. an organisation) have no page
+    svg = draw(network, "svg", link=lambda iri: partner_page(iri) if iri in partner_iris else None)
     writer.write("map.svg", svg)
     writer.page("index.html", "index.html.j2", network=network, map_svg=_inline_svg(svg), headline=headline,
                 explained=PLEDGE_EXPLAINED, queries=queries, empty=network.empty)
