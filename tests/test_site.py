@@ -67,22 +67,58 @@ def test_every_page_is_there(site, built):
     assert (site / "data" / "dataset.nq").read_bytes() == built.dataset_file.read_bytes()
 
 
-def test_every_internal_link_and_fragment_resolves(site):
+def broken_links(site: Path) -> tuple[list[str], int]:
+    """Internal links whose file or #fragment does not exist, and how many links were checked."""
     pages = {path: parse(path) for path in html_files(site)}
-    checked = 0
+    broken, checked = [], 0
     for path, page in pages.items():
         for href in page.links:
             parts = urlsplit(href)
             if parts.scheme in ("http", "https", "mailto"):
                 continue
-            assert not parts.scheme, f"{path}: unexpected link {href}"
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
-            assert target.is_file(), f"{path.relative_to(site)}: broken link {href}"
             pylode_internal = path.parts[-2:] == ("ontology", "index.html") and not parts.path
-            if parts.fragment and target.suffix == ".html" and not pylode_internal:  # pyLODE's own anchors
-                assert parts.fragment in pages[target].ids, f"{path.relative_to(site)}: no #{parts.fragment} in {href}"
             checked += 1
+            if parts.scheme or not target.is_file():
+                broken.append(f"{path.relative_to(site)}: {href}")
+            elif (parts.fragment and target.suffix == ".html" and not pylode_internal  # pyLODE's own anchors
+                  and parts.fragment not in pages[target].ids):
+                broken.append(f"{path.relative_to(site)}: no #{parts.fragment} in {href}")
+    return broken, checked
+
+
+def test_every_internal_link_and_fragment_resolves(site):
+    broken, checked = broken_links(site)
+    assert broken == []
     assert checked > 300
+
+
+def test_the_link_checker_finds_a_broken_link(site, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    (copy / "partners" / "state-france.html").unlink()
+    page = copy / "partners" / "state-united-kingdom.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        'id="agreement-japan-uk-reciprocal-access-agreement"', 'id="renamed"'), encoding="utf-8")
+    broken, _ = broken_links(copy)
+    assert any(b.endswith("partners/state-france.html") for b in broken)
+    assert any("no #agreement-japan-uk-reciprocal-access-agreement in" in b for b in broken)
+
+
+def test_a_party_without_a_page_is_drawn_without_a_link(built, tmp_path):
+    from kg.site import generate_site
+
+    org = vocab.entity_iri("org/example-defence-organisation")
+    graph = vocab.source_graph(ARTICLE)
+    extra = (f"<{org}> <{vocab.RDFS}label> \"Example defence organisation\"@en <{graph}> .\n"
+             f"<{org}> <{vocab.RDF}type> <{vocab.KGO}Organisation> <{graph}> .\n"
+             f"<{RAA}> <{vocab.KGO}party> <{org}> <{graph}> .\n")
+    out = generate_site(derived_build(tmp_path, built, extra)).out_dir
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Example defence organisation" in index
+    assert broken_links(out)[0] == []
 
 
 def test_nothing_is_fetched_from_the_network(site):
