@@ -203,12 +203,14 @@ def test_wikidata_links_and_inferences_are_shown_where_the_graph_has_them(built,
     extra = (f"<{UK}> <{vocab.OWL}sameAs> <http://www.wikidata.org/entity/Q145> <{vocab.GRAPH}wikidata> .\n"
              f"<{RAA}> <{vocab.RDF}type> <{vocab.KGO}SecurityArrangement> <{INFERRED_GRAPH}> .\n"
              f"<{vocab.ID}obligation/uk-access-for-japan> <{vocab.RDF}type> <{vocab.KGO}AccessCommitment> "
-             f"<{INFERRED_GRAPH}> .\n")
+             f"<{INFERRED_GRAPH}> .\n"
+             f"<{UK}> <{vocab.RDF}type> <{vocab.OWL}Thing> <{INFERRED_GRAPH}> .\n")
     out = generate_site(derived_build(tmp_path, built, extra)).out_dir
     uk = (out / "partners" / "state-united-kingdom.html").read_text(encoding="utf-8")
     assert 'href="http://www.wikidata.org/entity/Q145">Q145</a>' in uk
     inferred = uk[uk.index('id="inferred"'):uk.index('id="all-facts"')]
     assert "access commitment" in inferred and "security arrangement" in inferred
+    assert "owl#Thing" not in inferred and "Thing" not in inferred  # trivial inferences are left out
     france = (out / "partners" / "state-france.html").read_text(encoding="utf-8")
     assert "Q145" not in france and 'id="inferred"' not in france
     # an inferred supertype does not change how the arrangement is drawn
