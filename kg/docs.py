@@ -32,10 +32,39 @@ def require(module: str, extra: str = "site"):
                          f"pip install 'japan-security-kg[{extra}]'") from None
 
 
+def _patch_pylode_set_classes() -> None:
+    """Let pyLODE 3.x render nested class expressions, in a stable order.
+
+    pyLODE renders a set class (``owl:unionOf`` / ``owl:intersectionOf``) by collecting the HTML of
+    its members in a Python ``set`` and joining them with ``pylode.utils.intersperse``, which returns
+    a list. A member that is itself a set class (a union inside an intersection, a complement) is
+    then a list, which a set cannot hold: ``TypeError: unhashable type: 'list'``; and members come
+    out in set order, which changes from run to run. ``intersperse`` has no other caller, so it is
+    replaced by one that sorts the members by their HTML and returns a single element. Applied only
+    while that is still true of the installed pyLODE.
+    """
+    import inspect
+
+    import pylode.utils as utils
+    from dominate.tags import span
+
+    if getattr(utils.intersperse, "kg_patched", False) or inspect.getsource(utils).count("intersperse(") != 2:
+        return
+    original = utils.intersperse
+
+    def intersperse(items, sep):
+        return span(*original(sorted(items, key=str), sep))
+
+    intersperse.kg_patched = True  # type: ignore[attr-defined]
+    utils.intersperse = intersperse
+
+
 def ontology_html(ontology_dir: Path) -> str:
     """HTML documentation of ``ontology_dir/kgo.ttl`` by pyLODE (OntPub profile)."""
     require("pylode")
     from pylode import OntPub, PylodeError
+
+    _patch_pylode_set_classes()
 
     from kg.ontology import ONTOLOGY_FILE
 
@@ -46,11 +75,42 @@ def ontology_html(ontology_dir: Path) -> str:
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # pyLODE logs each background ontology it loads at INFO
     try:
-        return OntPub(str(path), sort_subjects=True).make_html()
+        return OntPub(_canonical_graph(path), sort_subjects=True).make_html()
     except PylodeError as exc:
         raise InputError(f"{path}: pyLODE cannot document it: {exc}") from None
     finally:
         quiet.setLevel(level)
+
+
+def _canonical_graph(path: Path):
+    """The ontology as an rdflib Graph whose blank nodes carry RDFC-1.0 canonical labels.
+
+    pyLODE orders some output by blank-node label and shows the labels of class expressions it does
+    not render; rdflib's parser gives fresh random labels on every run, the canonical ones do not,
+    so the same ontology always gives the same page.
+    """
+    import pyoxigraph as ox
+    import rdflib
+
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object)
+                         for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+
+    def term(t):
+        if isinstance(t, ox.NamedNode):
+            return rdflib.URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return rdflib.BNode(t.value)
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+
+    graph = rdflib.Graph()
+    for prefix, namespace in rdflib.Graph().parse(path, format="turtle").namespaces():
+        graph.bind(prefix, namespace, override=True)
+    for quad in dataset:
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    return graph
 
 
 @dataclass
