@@ -11,12 +11,14 @@ Outputs (all generated, none committed except the context's copy in ``ontology/`
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
 
 ONTOLOGY_PAGE = "ontology.html"
+ANONYMOUS_LINK = re.compile(r'<a href="(c14n\d+)">\1</a>')
 CONTEXT_FILE = "context.jsonld"
 VOID_FILE = "void.ttl"
 
@@ -75,11 +77,16 @@ def ontology_html(ontology_dir: Path) -> str:
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # pyLODE logs each background ontology it loads at INFO
     try:
-        return OntPub(_canonical_graph(path), sort_subjects=True).make_html()
+        html = OntPub(_canonical_graph(path), sort_subjects=True).make_html()
     except PylodeError as exc:
         raise InputError(f"{path}: pyLODE cannot document it: {exc}") from None
     finally:
         quiet.setLevel(level)
+    # pyLODE does not render a restriction whose filler is itself an anonymous class expression
+    # ("obligor of some (obligation and ...)"): it links to the blank node's label, a dead link.
+    return ANONYMOUS_LINK.sub(
+        '<span class="anonymous-class" title="an anonymous class expression that pyLODE does not render; '
+        'see the ontology\'s Turtle">(a class expression: see kgo.ttl)</span>', html)
 
 
 def _canonical_graph(path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -66,9 +67,12 @@ NESTED = """@prefix owl: <http://www.w3.org/2002/07/owl#> .
 ex:A a owl:Class ; rdfs:label "alpha" .
 ex:B a owl:Class ; rdfs:label "beta" .
 ex:C a owl:Class ; rdfs:label "gamma" .
+ex:p a owl:ObjectProperty ; rdfs:label "pi" .
 ex:D a owl:Class ; rdfs:label "delta" ;
     owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( ex:A
-        [ a owl:Class ; owl:unionOf ( ex:B ex:C ) ] [ a owl:Class ; owl:complementOf ex:B ] ) ] .
+        [ a owl:Class ; owl:unionOf ( ex:B ex:C ) ] [ a owl:Class ; owl:complementOf ex:B ]
+        [ a owl:Restriction ; owl:onProperty ex:p ;
+          owl:someValuesFrom [ a owl:Class ; owl:intersectionOf ( ex:A ex:B ) ] ] ) ] .
 """
 
 
@@ -82,6 +86,8 @@ def test_pylode_renders_nested_class_expressions_in_a_stable_order(tmp_path):
     assert first == ontology_html(tmp_path)
     delta = first[first.index("<h3>delta"):]
     assert "alpha" in delta and "beta" in delta and "gamma" in delta
+    assert "(a class expression: see kgo.ttl)" in delta  # not a dead link to a blank node
+    assert not re.search(r'href="c14n', first)
 
 
 def test_pylode_failure_is_an_input_error(tmp_path):
