@@ -1,36 +1,61 @@
 # Two commands on a fresh machine:
-#   make demo   create .venv, install, build the graph, answer the headline question with evidence
-#   make test   set up and run the whole suite (lint + tests)
+#   make demo   create .venv, install, build the graph, answer the headline question with evidence,
+#               draw the partnership map and generate the static site (build/site/index.html)
+#   make test   set up and run the whole suite (lint + tests, including the site in a real browser)
 #
 # Source texts are not in the repository (copyright). They are looked up in KG_TEXTS
 # (os.pathsep-separated), else ../shared/sources and ../shared/reference beside the project.
+#
+# System programs come from Debian's packages, installed by scripts/system-deps.sh where missing
+# (as root): Graphviz for the map, Chromium for the browser test.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test build lint setup clean
+.PHONY: demo test build lint setup system-deps site regen clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# CITATION.cff is checked against the CFF 1.2.0 JSON schema that cffconvert ships; its own
+	# dependencies pin jsonschema<4, so only the package's files are installed (the test reads the schema)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'cffconvert==2.0.0'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Graphviz and Chromium (Debian packages); a no-op when both are installed.
+system-deps:
+	scripts/system-deps.sh
+
+setup: $(STAMP) system-deps
 
 build: $(STAMP)
 	$(BIN)/kg build --infer
 
 demo: build
+	@scripts/system-deps.sh graphviz
 	@echo
 	@echo "Which of Japan's partners have pledged to defend it, and which have not? (with the deciding sentence)"
 	$(BIN)/kg query partners-without-defense-pledge --columns partnerLabel,pledgeStatus,quote,source,start,end
+	$(BIN)/kg diagram --out build/partnership-map.svg
+	$(BIN)/kg site
+
+site: build
+	@scripts/system-deps.sh graphviz
+	$(BIN)/kg site
+
+# Regenerate the committed derived files (a test fails when they are out of date with the graph).
+regen: build
+	@scripts/system-deps.sh graphviz
+	$(BIN)/kg diagram --out docs/partnership-map.svg
+	$(BIN)/kg docs
+	cp build/docs/context.jsonld ontology/context.jsonld
 
 lint: $(STAMP)
-	$(BIN)/ruff check kg tests
+	$(BIN)/ruff check kg tests benchmarks
 
-test: $(STAMP) lint
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 clean:

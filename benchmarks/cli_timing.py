@@ -45,13 +45,19 @@ def main() -> None:
                 *KG, "query", "partners-without-defense-pledge", "--format", "json", "--build", tmp],
         }
         results = {name: wall(argv, args.runs) for name, argv in cases.items()}
-    base = statistics.median(results["baseline: python -c pass"])
-    print(f"{'command':66} {'median':>9} {'min':>9} {'max':>9} {'x baseline':>11}")
+    print_table(results, args.runs)
+
+
+def print_table(results: dict[str, list[float]], runs: int, baseline: str = "baseline: python -c pass") -> None:
+    """Median, min and max of each command, and its median as a multiple of the baseline's."""
+    base = statistics.median(results[baseline])
+    width = max(len(name) for name in results) + 2
+    print(f"{'command':{width}} {'median':>9} {'min':>9} {'max':>9} {'x baseline':>11}")
     for name, times in results.items():
         median = statistics.median(times)
-        print(f"{name:66} {median * 1000:7.1f}ms {min(times) * 1000:7.1f}ms {max(times) * 1000:7.1f}ms "
+        print(f"{name:{width}} {median * 1000:7.1f}ms {min(times) * 1000:7.1f}ms {max(times) * 1000:7.1f}ms "
               f"{median / base:10.1f}x")
-    print(f"({args.runs} runs each after one warm-up; python {sys.version.split()[0]})")
+    print(f"({runs} runs each after one warm-up; python {sys.version.split()[0]})")
 
 
 if __name__ == "__main__":

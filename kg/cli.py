@@ -301,6 +301,60 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------------ map, docs, site
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    """kg diagram [--format svg|png] [--out PATH]."""
+    from kg.diagram import draw, format_for
+    from kg.network import load_network
+    from kg.store import open_oxigraph
+
+    settings = _settings(args)
+    out = Path(args.out) if args.out else None
+    fmt = format_for(out, args.format)
+    network = load_network(open_oxigraph(settings.dataset_file), settings.queries_dir)
+    if network.empty:
+        _err(f"kg diagram: warning: the graph records no arrangement or obligation of {network.state.label}; "
+             "the map is empty")
+    data = draw(network, fmt)
+    if out:
+        from kg.atomic import write_atomically
+
+        write_atomically(out, data)
+        print(f"wrote {out} ({fmt}, {len(network.partners)} partners, {len(network.arrangements)} arrangements)",
+              file=sys.stderr)
+    elif fmt == "png" and sys.stdout.isatty():
+        raise InputError("refusing to write PNG to a terminal; use --out PATH or redirect the output")
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """kg docs [--out DIR]."""
+    from kg.docs import write_docs
+
+    outputs = write_docs(_settings(args), Path(args.out) if args.out else None)
+    for path in (outputs.ontology_page, outputs.context, outputs.void):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """kg site [--out DIR]."""
+    from kg.site import generate_site
+
+    started = time.perf_counter()
+    report = generate_site(_settings(args), Path(args.out) if args.out else None)
+    for warning in report.warnings:
+        _err(f"kg site: warning: {warning}")
+    print(f"wrote {report.out_dir} ({report.pages} pages: {report.partners} partners, {report.queries} queries, "
+          f"{report.sources} sources) in {time.perf_counter() - started:.2f} s")
+    print(f"open {report.out_dir / 'index.html'}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------ parser
 
 
@@ -413,6 +467,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("trig", "nq", "ttl", "jsonld"), required=True)
     p.add_argument("--out", help="output file (default: standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("diagram", help="draw the partnership map from the graph (Graphviz)")
+    common(p)
+    p.add_argument("--format", choices=("svg", "png"),
+                   help="svg or png (default: from --out's extension, else svg)")
+    p.add_argument("--out", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_diagram)
+
+    p = sub.add_parser("docs", help="ontology documentation (pyLODE), JSON-LD context and VoID description")
+    common(p)
+    p.add_argument("--out", help="directory for ontology.html and context.jsonld (default: build/docs); "
+                   "void.ttl goes beside the dataset")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("site", help="generate the static site: map, partner pages, queries, ontology docs")
+    common(p)
+    p.add_argument("--out", help="output directory (default: build/site); replaced as a whole")
+    p.set_defaults(func=cmd_site)
     return parser
 
 

@@ -100,3 +100,37 @@ def copy_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target)
     return target
+
+
+# ------------------------------------------------------------------------------------------ site (issue 6)
+
+
+def derived_build(tmp_path: Path, source: Settings, extra_nquads: str = "", keep=None) -> Settings:
+    """A build directory whose dataset is ``source``'s, filtered by ``keep(line)`` and with extra N-Quads.
+
+    For tests of what the map and the site show when the graph holds something else (Wikidata links,
+    a reasoner's inferences) or less (no arrangements), without a second real build.
+    """
+    lines = source.dataset_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if keep is None or keep(line)]
+    build_dir = tmp_path / "build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    (build_dir / "dataset.nq").write_text("".join(kept) + extra_nquads, encoding="utf-8")
+    return make_settings(build_dir)
+
+
+@pytest.fixture(scope="session")
+def site(built) -> Path:
+    """The static site of the session build (kg site), generated once."""
+    from kg.site import generate_site
+
+    return generate_site(built).out_dir
+
+
+@pytest.fixture(scope="session")
+def empty_graph_build(built, tmp_path_factory) -> Settings:
+    """A dataset with the ontology and the entity registry but no source: no arrangement, no obligation."""
+    from kg import vocab
+
+    keep = (f"<{vocab.GRAPH_ONTOLOGY}> .", f"<{vocab.GRAPH_ENTITIES}> .")
+    return derived_build(tmp_path_factory.mktemp("empty"), built, keep=lambda line: line.rstrip().endswith(keep))
