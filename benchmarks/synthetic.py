@@ -53,7 +53,8 @@ def _record(i: int, partner: int, rng: random.Random) -> tuple[list[str], list[d
     for k in kinds:
         for obligor, beneficiary, direction in ((state, "state/japan", "to"), ("state/japan", state, "from")):
             facts.append({
-                "id": f"r{i}-{k.lower()}-{direction}", "quote": sentences[0], "about": f"obligation/record-{i}-{k.lower()}-{direction}",
+                "id": f"r{i}-{k.lower()}-{direction}", "quote": sentences[0],
+                "about": f"obligation/record-{i}-{k.lower()}-{direction}",
                 "a": "Obligation", "label": f"{k} {direction} Japan (record {i})",
                 "set": {"obligor": obligor, "beneficiary": beneficiary, "obligationKind": k, "createdBy": agreement},
             })
