@@ -102,11 +102,13 @@ def build(settings: Settings, validate: bool = True) -> BuildResult:
     """Run the whole pipeline and write build/dataset.nq and build/build-info.json."""
     from kg.export import canonical_nquads
     from kg.loader import build_dataset
+    from kg.mappings import add_mappings
     from kg.version import software_version
 
     ontology_graph, _, corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])
     dataset = build_dataset(corpus, grounding.anchors, ontology_graph)
+    add_mappings(dataset, settings.ontology_dir)
     nquads = canonical_nquads(dataset.serialize(format="nquads", encoding="utf-8"))
     # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
     # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.

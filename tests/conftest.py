@@ -99,3 +99,23 @@ def copy_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target)
     return target
+
+
+def reference_file(name: str) -> Path:
+    """A file of ../shared/reference on the text search path; skip (or fail in CI) when absent."""
+    for directory in shared_text_path():
+        if (directory / name).is_file():
+            return directory / name
+    message = f"reference file {name} not found on {shared_text_path()}; set KG_TEXTS"
+    if os.environ.get("KG_REQUIRE_TEXTS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def verified_wikidata_ids() -> dict[str, str]:
+    """Identifier -> reference row, for every row of wikidata-ids.tsv with status verified."""
+    import csv
+
+    with reference_file("wikidata-ids.tsv").open(encoding="utf-8", newline="") as handle:
+        return {row["wikidata_id"]: " ".join(row.values()) for row in csv.DictReader(handle, delimiter="\t")
+                if row["status"] == "verified" and row["wikidata_id"]}
