@@ -94,6 +94,46 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """kg link [--report]."""
+    from kg.build import load_checked_corpus
+    from kg.linking import link_report, read_reference, reference_path, report_rows
+
+    settings = _settings(args)
+    _, _, corpus = load_checked_corpus(settings)
+    reference = reference_path(corpus, settings.text_path or [])
+    report = link_report(corpus, read_reference(reference), reference)
+    if args.report:
+        columns, rows = report_rows(report)
+        _print_plain_table(args.format, columns, rows)
+    if args.format == "table" or not args.report:
+        print(report.summary())
+    elif report.problems:
+        _err("\n".join(f"problem: {p}" for p in report.problems))
+    return EXIT_CHECK_FAILED if report.problems else EXIT_OK
+
+
+def _print_plain_table(fmt: str, columns: list[str], rows: list[list[str]]) -> None:
+    """Rows of plain strings as a terminal table, JSON (a list of objects) or TSV."""
+    if fmt == "json":
+        import json
+
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False, indent=1))
+    elif fmt == "tsv":
+        import csv
+
+        writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+        writer.writerows([columns, *rows])
+    else:
+        import pyoxigraph as ox
+
+        from kg.store import Results
+        from kg.table import render
+
+        sys.stdout.write(render(Results(columns, [{c: ox.Literal(v) for c, v in zip(columns, row, strict=True) if v}
+                                                  for row in rows])))
+
+
 # ------------------------------------------------------------------------------------------ queries
 
 
@@ -289,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="source ids (default: every source that is not a reference file)")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("link", help="check the Wikidata links; --report lists every entity's link or why it has none")
+    common(p, data=True, build=False)
+    p.add_argument("--report", action="store_true",
+                   help="list every entity with its link, or the reason it has none")
+    p.add_argument("--format", choices=("table", "json", "tsv"), default="table", help="format of --report")
+    p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("queries", help="list the stored queries with their summaries")
     p.set_defaults(func=cmd_queries)
