@@ -103,12 +103,15 @@ def build(settings: Settings, validate: bool = True) -> BuildResult:
     from kg.export import canonical_nquads
     from kg.loader import build_dataset
     from kg.mappings import add_mappings
+    from kg.snapshot import add_snapshot
     from kg.version import software_version
 
     ontology_graph, _, corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])
     dataset = build_dataset(corpus, grounding.anchors, ontology_graph)
     add_mappings(dataset, settings.ontology_dir)
+    assert settings.data_dir is not None
+    snapshot = add_snapshot(dataset, settings.data_dir)
     nquads = canonical_nquads(dataset.serialize(format="nquads", encoding="utf-8"))
     # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
     # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.
@@ -122,6 +125,7 @@ def build(settings: Settings, validate: bool = True) -> BuildResult:
         if not report.ok:
             raise CheckFailed("the built graph fails its checks; nothing was written\n" + report.summary())
     info = build_info(corpus, grounding, quads, software_version())
+    info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     assert settings.build_dir is not None
     outputs = {
         settings.dataset_file: nquads,

@@ -1,6 +1,6 @@
 """Command-line interface: parses arguments, calls the modules, prints. No logic of its own.
 
-Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ import sys
 import time
 from pathlib import Path
 
-from kg.errors import EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK, CheckFailed, InputError, KgError
+from kg.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INPUT_ERROR,
+    EXIT_OK,
+    EXIT_REMOTE_FAILED,
+    CheckFailed,
+    InputError,
+    KgError,
+    RemoteError,
+)
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
 
@@ -50,6 +59,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for source_id, s in info["sources"].items():
         print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
               f"{s['quotes']}")
+    if info.get("wikidata_snapshot"):
+        print(f"  wikidata snapshot: {info['wikidata_snapshot']}")
     print("checks: " + ("skipped (--no-validate)" if args.no_validate else "SHACL and quality checks passed"))
     for path in result.outputs:
         print(f"wrote {path}")
@@ -132,6 +143,38 @@ def _print_plain_table(fmt: str, columns: list[str], rows: list[list[str]]) -> N
 
         sys.stdout.write(render(Results(columns, [{c: ox.Literal(v) for c, v in zip(columns, row, strict=True) if v}
                                                   for row in rows])))
+
+
+def cmd_wikidata_refresh(args: argparse.Namespace) -> int:
+    """kg wikidata refresh."""
+    from kg.wikidata import RefreshOptions, default_contact, refresh
+
+    settings = _settings(args)
+    assert settings.build_dir is not None
+    languages = tuple(lang.strip() for lang in args.languages.split(",") if lang.strip())
+    options = RefreshOptions(
+        endpoint=args.endpoint, contact=args.contact or default_contact(), languages=languages,
+        timeout=args.timeout, retries=args.retries, max_wait=args.max_wait, batch_size=args.batch_size,
+        cache_dir=None if args.no_cache else Path(args.cache) if args.cache else settings.build_dir / "wikidata-cache",
+        cache_max_age=args.cache_max_age, progress=args.progress)
+    result = refresh(settings, options)
+    print(f"refreshed the Wikidata snapshot from {options.endpoint}: {result.triples} triples about "
+          f"{result.items} linked items and what they name, {result.queries} queries ({result.from_cache} from "
+          f"the cache, {result.retries} retries) in {result.seconds:.2f} s")
+    for path in result.files:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_wikidata_seed(args: argparse.Namespace) -> int:
+    """kg wikidata seed."""
+    from kg.wikidata import seed
+
+    files, labels = seed(_settings(args))
+    print(f"wrote the offline Wikidata seed: English labels of {labels} linked items, from the reference")
+    for path in files:
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------ queries
@@ -299,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Japan security knowledge graph: build it, query it, check it.",
-        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error.",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed "
+               "(nothing was written; try again later).",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -336,6 +380,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="list every entity with its link, or the reason it has none")
     p.add_argument("--format", choices=("table", "json", "tsv"), default="table", help="format of --report")
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("wikidata", help="make the Wikidata snapshot (data/wikidata/): refresh it live, or seed it")
+    wikidata = p.add_subparsers(dest="wikidata_command", required=True, metavar="ACTION")
+    p = wikidata.add_parser("refresh", help="fetch the snapshot live from a SPARQL endpoint (atomic: a failure "
+                            "leaves the old snapshot)")
+    common(p, data=True)
+    from kg.vocab import WIKIDATA_QUERY_SERVICE
+
+    p.add_argument("--endpoint", default=WIKIDATA_QUERY_SERVICE, help="SPARQL endpoint (default: %(default)s)")
+    p.add_argument("--contact", help="your e-mail or URL, sent in the User-Agent (required by the Wikidata "
+                   "Query Service; default: $KG_WIKIDATA_CONTACT)")
+    p.add_argument("--languages", default="en,ja", help="label languages, comma-separated (default: %(default)s)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds without data before a request fails "
+                   "(default: %(default)s)")
+    p.add_argument("--retries", type=int, default=3, help="retries after a 429 or 503 (default: %(default)s)")
+    p.add_argument("--max-wait", type=float, default=120.0, help="longest Retry-After honoured, in seconds "
+                   "(default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=50, help="items per VALUES batch (default: %(default)s)")
+    p.add_argument("--cache", metavar="DIR", help="cache of checked answers (default: BUILD/wikidata-cache)")
+    p.add_argument("--cache-max-age", type=float, default=86400.0, help="reuse cached answers younger than this "
+                   "many seconds (default: %(default)s; 0: always ask)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on standard error (default: when it is a terminal)")
+    p.set_defaults(func=cmd_wikidata_refresh)
+    p = wikidata.add_parser("seed", help="write the offline snapshot from the reference (English labels only)")
+    common(p, data=True, build=False)
+    p.set_defaults(func=cmd_wikidata_seed)
 
     p = sub.add_parser("queries", help="list the stored queries with their summaries")
     p.set_defaults(func=cmd_queries)
@@ -392,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _err(f"kg {args.command}: error\n{exc}")
         return EXIT_INPUT_ERROR
+    except RemoteError as exc:
+        _err(f"kg {args.command}: the remote endpoint failed\n{exc}")
+        return EXIT_REMOTE_FAILED
     except KgError as exc:  # pragma: no cover - all KgErrors are one of the above
         _err(str(exc))
         return exc.exit_code

@@ -119,3 +119,22 @@ def verified_wikidata_ids() -> dict[str, str]:
     with reference_file("wikidata-ids.tsv").open(encoding="utf-8", newline="") as handle:
         return {row["wikidata_id"]: " ".join(row.values()) for row in csv.DictReader(handle, delimiter="\t")
                 if row["status"] == "verified" and row["wikidata_id"]}
+
+
+@pytest.fixture(scope="session")
+def wikidata_fixture_endpoint() -> str:
+    """A real Oxigraph SPARQL server on 127.0.0.1 loaded with tests/fixtures/wikidata/fixture.ttl
+    (Wikidata-shaped test data, not Wikidata); its query URL. Stopped at the end of the session."""
+    from .servers import oxigraph_server
+
+    with oxigraph_server() as url:
+        yield url
+
+
+@pytest.fixture
+def fault_server(wikidata_fixture_endpoint):
+    """A misbehaving HTTP server on 127.0.0.1 that forwards good requests to the fixture endpoint."""
+    from .servers import FaultServer
+
+    with FaultServer(wikidata_fixture_endpoint) as server:
+        yield server

@@ -34,6 +34,7 @@ def test_one_named_graph_per_source_plus_ontology_registry_and_provenance(store)
     assert graphs == {
         vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES, vocab.provenance_graph("entity-registry"),
         vocab.GRAPH_MAPPINGS, vocab.provenance_graph("mappings"),
+        vocab.external_graph("wikidata"), vocab.provenance_graph("wikidata"),
         *(vocab.source_graph(s) for s in SOURCES),
         *(vocab.provenance_graph(s) for s in SOURCES),
     }
