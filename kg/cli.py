@@ -182,10 +182,10 @@ def cmd_wikidata_seed(args: argparse.Namespace) -> int:
 
 def cmd_queries(args: argparse.Namespace) -> int:
     """kg queries."""
-    from kg.queries import catalogue
+    from kg.queries import all_queries
 
     settings = _settings(args)
-    for query in catalogue(settings.queries_dir).values():
+    for query in all_queries(settings.queries_dir).values():
         params = " ".join(f"--param {p.name}=" + (p.default or "VALUE") for p in query.params)
         tags = f" [{', '.join(query.tags)}]" if query.tags else ""
         print(f"{query.name}{tags}\n    {query.summary}" + (f"\n    kg query {query.name} {params}" if params
@@ -257,8 +257,36 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     query = find(settings.queries_dir, args.name)
-    _run_select(args, query.text, bind(query, parse_param_args(args.param or [])))
+    bindings = bind(query, parse_param_args(args.param or []))
+    if query.federated:
+        _run_federated(args, query, bindings)
+    else:
+        _run_select(args, query.text, bindings)
     return EXIT_OK
+
+
+def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
+    """A query with SERVICE: pyoxigraph only, within --timeout, remote failures exit 3."""
+    from kg.federation import run_federated
+    from kg.store import collect, open_oxigraph
+
+    if args.engine != "oxigraph":
+        raise InputError(f"{query.name} is a federated query (SERVICE with a parameter as endpoint), which only "
+                         "the oxigraph engine runs")
+    store = open_oxigraph(_settings(args).dataset_file)
+    if args.format == "table":
+        results = run_federated(store, query.text, bindings, query.service_variables, args.timeout, collect)
+        _print_results(args, results)
+        return
+    import pyoxigraph as ox
+
+    fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+           "tsv": ox.QueryResultsFormat.TSV}[args.format]
+    data = run_federated(store, query.text, bindings, query.service_variables, args.timeout,
+                         lambda solutions: solutions.serialize(format=fmt))
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
@@ -421,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
                    help="query engine (rdflib is the slow reference engine)")
     p.add_argument("--columns", metavar="A,B,...", help="table format only: show these columns, in this order")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="federated queries: seconds to wait for the remote endpoint (default: %(default)s)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")
