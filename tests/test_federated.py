@@ -99,3 +99,19 @@ def test_connection_refused(cli, built):
     code, _, err = cli("query", "g7-nato-members-live", "--param", f"endpoint=http://127.0.0.1:{free_port()}/sparql",
                        "--build", str(built.build_dir))
     assert code == 3 and "Connection refused" in err
+
+
+def test_the_query_path_imports_neither_rdflib_nor_sparqlwrapper(built, wikidata_fixture_endpoint):
+    """kg query, local or federated, stays on pyoxigraph: a cold process must not import the heavy
+    libraries (rdflib ~190 ms, SPARQLWrapper imports rdflib too)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from kg.cli import main; code = main(sys.argv[1:]); "
+             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'SPARQLWrapper', 'tqdm')); "
+             "print(code, heavy)")
+    for args in (["query", "partner-labels"],
+                 ["query", "g7-nato-members-live", "--param", f"endpoint={wikidata_fixture_endpoint}"]):
+        out = subprocess.run([sys.executable, "-c", probe, *args, "--build", str(built.build_dir)], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        assert out.splitlines()[-1] == "0 []", out[-300:]

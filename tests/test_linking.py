@@ -119,3 +119,14 @@ def test_two_entities_linked_to_one_item_fail_the_build(tmp_path):
     record_anchors(settings, ["reference-wikidata-ids"])
     with pytest.raises(CheckFailed, match="quality check same-as-not-one-to-one-violation: 2 violation"):
         build(settings)
+
+
+def test_stored_queries_name_only_verified_identifiers():
+    import re
+
+    from .conftest import ROOT
+
+    verified = verified_wikidata_ids()
+    for path in sorted((ROOT / "queries").rglob("*.rq")):
+        for qid in re.findall(r"(?:wd:|www\.wikidata\.org/entity/)([QP][0-9]+)", path.read_text(encoding="utf-8")):
+            assert qid in verified, (path.name, qid)
