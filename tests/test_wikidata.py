@@ -253,3 +253,16 @@ def test_an_http_error_that_is_not_worth_retrying(tmp_path, cli, wikidata_fixtur
     data = copy_data(tmp_path)
     code, _, err = cli(*refresh_args(data, wikidata_fixture_endpoint.replace("/query", "/nowhere")))
     assert code == 3 and ("refused the query" in err or "answered 404" in err), err
+
+
+def test_tables_align_japanese_labels():
+    import pyoxigraph as ox
+
+    from kg.store import Results
+    from kg.table import display_width, render
+
+    table = render(Results(["label", "x"], [{"label": ox.Literal("アメリカ合衆国"), "x": ox.Literal("1")},
+                                            {"label": ox.Literal("Canada"), "x": ox.Literal("2")}]))
+    lines = table.splitlines()[:-1]
+    assert len({display_width(line) for line in lines}) == 1, table  # every line as wide as the rules
+    assert display_width("日本") == 4 and display_width("Japan") == 5
