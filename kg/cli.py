@@ -194,7 +194,6 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
-    import pyoxigraph as ox
 
     from kg.store import Results, collect
     from kg.table import render
@@ -211,12 +210,22 @@ def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
             results = Results(wanted, results.rows)
         sys.stdout.write(render(results))
         return
-    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-               "tsv": ox.QueryResultsFormat.TSV}
     if isinstance(solutions_or_results, Results):
         raise InputError("W3C result formats are produced by the oxigraph engine; use --engine oxigraph")
+    _write_bytes(solutions_or_results.serialize(format=_w3c_format(args.format)))
+
+
+def _w3c_format(name: str):
+    """The pyoxigraph W3C SPARQL results format for a --format value (json, csv, tsv)."""
+    import pyoxigraph as ox
+
+    return {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV}[name]
+
+
+def _write_bytes(data: bytes) -> None:
     sys.stdout.flush()
-    sys.stdout.buffer.write(solutions_or_results.serialize(format=formats[args.format]))
+    sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
 
 
@@ -278,15 +287,9 @@ def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
         results = run_federated(store, query.text, bindings, query.service_variables, args.timeout, collect)
         _print_results(args, results)
         return
-    import pyoxigraph as ox
-
-    fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-           "tsv": ox.QueryResultsFormat.TSV}[args.format]
-    data = run_federated(store, query.text, bindings, query.service_variables, args.timeout,
-                         lambda solutions: solutions.serialize(format=fmt))
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    fmt = _w3c_format(args.format)
+    _write_bytes(run_federated(store, query.text, bindings, query.service_variables, args.timeout,
+                               lambda solutions: solutions.serialize(format=fmt)))
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
