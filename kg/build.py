@@ -106,11 +106,22 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     """
     from kg.export import canonical_nquads
     from kg.loader import build_quads, ontology_quads
+    from kg.mappings import add_mappings
+    from kg.snapshot import add_snapshot
+    from kg.terms import quads_of_rdflib_dataset
     from kg.version import software_version
 
     _, _, corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])
     quads = build_quads(corpus, grounding.anchors, ontology_quads(settings.ontology_dir))
+    # The SSSOM mappings and the Wikidata snapshot are read with rdflib (small, constant size).
+    import rdflib
+
+    extra = rdflib.Dataset()
+    add_mappings(extra, settings.ontology_dir)
+    assert settings.data_dir is not None
+    snapshot = add_snapshot(extra, settings.data_dir)
+    quads += quads_of_rdflib_dataset(extra)
     if infer:
         from kg.owl2rl import materialise
 
@@ -128,6 +139,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         if not report.ok:
             raise CheckFailed("the built graph fails its checks; nothing was written\n" + report.summary())
     info = build_info(corpus, grounding, quads, software_version())
+    info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     assert settings.build_dir is not None
     outputs = {
         settings.dataset_file: nquads,

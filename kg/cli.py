@@ -1,6 +1,6 @@
 """Command-line interface: parses arguments, calls the modules, prints. No logic of its own.
 
-Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ import sys
 import time
 from pathlib import Path
 
-from kg.errors import EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK, CheckFailed, InputError, KgError
+from kg.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INPUT_ERROR,
+    EXIT_OK,
+    EXIT_REMOTE_FAILED,
+    CheckFailed,
+    InputError,
+    KgError,
+    RemoteError,
+)
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
 
@@ -52,6 +61,8 @@ def cmd_build(args: argparse.Namespace) -> int:
               f"{s['quotes']}")
     if args.infer:
         print(f"OWL 2 RL: {info['inferred_triples']} inferred triples in graph/inferred")
+    if info.get("wikidata_snapshot"):
+        print(f"  wikidata snapshot: {info['wikidata_snapshot']}")
     print("checks: " + ("skipped (--no-validate)" if args.no_validate else "SHACL and quality checks passed"))
     for path in result.outputs:
         print(f"wrote {path}")
@@ -96,15 +107,87 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """kg link [--report]."""
+    from kg.build import load_checked_corpus
+    from kg.linking import link_report, read_reference, reference_path, report_rows
+
+    settings = _settings(args)
+    _, _, corpus = load_checked_corpus(settings)
+    reference = reference_path(corpus, settings.text_path or [])
+    report = link_report(corpus, read_reference(reference), reference)
+    if args.report:
+        columns, rows = report_rows(report)
+        _print_plain_table(args.format, columns, rows)
+    if args.format == "table" or not args.report:
+        print(report.summary())
+    elif report.problems:
+        _err("\n".join(f"problem: {p}" for p in report.problems))
+    return EXIT_CHECK_FAILED if report.problems else EXIT_OK
+
+
+def _print_plain_table(fmt: str, columns: list[str], rows: list[list[str]]) -> None:
+    """Rows of plain strings as a terminal table, JSON (a list of objects) or TSV."""
+    if fmt == "json":
+        import json
+
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False, indent=1))
+    elif fmt == "tsv":
+        import csv
+
+        writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+        writer.writerows([columns, *rows])
+    else:
+        import pyoxigraph as ox
+
+        from kg.store import Results
+        from kg.table import render
+
+        sys.stdout.write(render(Results(columns, [{c: ox.Literal(v) for c, v in zip(columns, row, strict=True) if v}
+                                                  for row in rows])))
+
+
+def cmd_wikidata_refresh(args: argparse.Namespace) -> int:
+    """kg wikidata refresh."""
+    from kg.wikidata import RefreshOptions, default_contact, refresh
+
+    settings = _settings(args)
+    assert settings.build_dir is not None
+    languages = tuple(lang.strip() for lang in args.languages.split(",") if lang.strip())
+    options = RefreshOptions(
+        endpoint=args.endpoint, contact=args.contact or default_contact(), languages=languages,
+        timeout=args.timeout, retries=args.retries, max_wait=args.max_wait, batch_size=args.batch_size,
+        cache_dir=None if args.no_cache else Path(args.cache) if args.cache else settings.build_dir / "wikidata-cache",
+        cache_max_age=args.cache_max_age, progress=args.progress)
+    result = refresh(settings, options)
+    print(f"refreshed the Wikidata snapshot from {options.endpoint}: {result.triples} triples about "
+          f"{result.items} linked items and what they name, {result.queries} queries ({result.from_cache} from "
+          f"the cache, {result.retries} retries) in {result.seconds:.2f} s")
+    for path in result.files:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_wikidata_seed(args: argparse.Namespace) -> int:
+    """kg wikidata seed."""
+    from kg.wikidata import seed
+
+    files, labels = seed(_settings(args))
+    print(f"wrote the offline Wikidata seed: English labels of {labels} linked items, from the reference")
+    for path in files:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------ queries
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
     """kg queries."""
-    from kg.queries import catalogue
+    from kg.queries import all_queries
 
     settings = _settings(args)
-    for query in catalogue(settings.queries_dir).values():
+    for query in all_queries(settings.queries_dir).values():
         params = " ".join(f"--param {p.name}=" + (p.default or "VALUE") for p in query.params)
         tags = f" [{', '.join(query.tags)}]" if query.tags else ""
         print(f"{query.name}{tags}\n    {query.summary}" + (f"\n    kg query {query.name} {params}" if params
@@ -113,7 +196,6 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
-    import pyoxigraph as ox
 
     from kg.store import Results, collect
     from kg.table import render
@@ -130,12 +212,22 @@ def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
             results = Results(wanted, results.rows)
         sys.stdout.write(render(results))
         return
-    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-               "tsv": ox.QueryResultsFormat.TSV}
     if isinstance(solutions_or_results, Results):
         raise InputError("W3C result formats are produced by the oxigraph engine; use --engine oxigraph")
+    _write_bytes(solutions_or_results.serialize(format=_w3c_format(args.format)))
+
+
+def _w3c_format(name: str):
+    """The pyoxigraph W3C SPARQL results format for a --format value (json, csv, tsv)."""
+    import pyoxigraph as ox
+
+    return {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV}[name]
+
+
+def _write_bytes(data: bytes) -> None:
     sys.stdout.flush()
-    sys.stdout.buffer.write(solutions_or_results.serialize(format=formats[args.format]))
+    sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
 
 
@@ -183,7 +275,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     query = find(settings.queries_dir, args.name)
     if "inferred" in query.tags and not args.endpoint:
         _require_inferred_graph(settings)
-    _run_select(args, query.text, bind(query, parse_param_args(args.param or [])))
+    bindings = bind(query, parse_param_args(args.param or []))
+    if query.federated:
+        if args.endpoint:
+            raise InputError(f"{query.name} is a federated query: it runs on the embedded engine, which calls "
+                             "the endpoint given as its parameter; --endpoint does not apply")
+        _run_federated(args, query, bindings)
+    else:
+        _run_select(args, query.text, bindings)
     return EXIT_OK
 
 
@@ -195,6 +294,24 @@ def _require_inferred_graph(settings) -> None:
     info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
     if not info.get("inferred_triples"):
         raise InputError("this query relies on OWL 2 RL entailments; build with 'kg build --infer' first")
+
+
+def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
+    """A query with SERVICE: pyoxigraph only, within --timeout, remote failures exit 3."""
+    from kg.federation import run_federated
+    from kg.store import collect, open_oxigraph
+
+    if args.engine != "oxigraph":
+        raise InputError(f"{query.name} is a federated query (SERVICE with a parameter as endpoint), which only "
+                         "the oxigraph engine runs")
+    store = open_oxigraph(_settings(args).dataset_file)
+    if args.format == "table":
+        results = run_federated(store, query.text, bindings, query.service_variables, args.timeout, collect)
+        _print_results(args, results)
+        return
+    fmt = _w3c_format(args.format)
+    _write_bytes(run_federated(store, query.text, bindings, query.service_variables, args.timeout,
+                               lambda solutions: solutions.serialize(format=fmt)))
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
@@ -373,7 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Japan security knowledge graph: build it, query it, check it.",
-        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error.",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed "
+               "(nothing was written; try again later).",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -406,6 +524,41 @@ def build_parser() -> argparse.ArgumentParser:
                    help="source ids (default: every source that is not a reference file)")
     p.set_defaults(func=cmd_coverage)
 
+    p = sub.add_parser("link", help="check the Wikidata links; --report lists every entity's link or why it has none")
+    common(p, data=True, build=False)
+    p.add_argument("--report", action="store_true",
+                   help="list every entity with its link, or the reason it has none")
+    p.add_argument("--format", choices=("table", "json", "tsv"), default="table", help="format of --report")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("wikidata", help="make the Wikidata snapshot (data/wikidata/): refresh it live, or seed it")
+    wikidata = p.add_subparsers(dest="wikidata_command", required=True, metavar="ACTION")
+    p = wikidata.add_parser("refresh", help="fetch the snapshot live from a SPARQL endpoint (atomic: a failure "
+                            "leaves the old snapshot)")
+    common(p, data=True)
+    from kg.vocab import WIKIDATA_QUERY_SERVICE
+
+    p.add_argument("--endpoint", default=WIKIDATA_QUERY_SERVICE, help="SPARQL endpoint (default: %(default)s)")
+    p.add_argument("--contact", help="your e-mail or URL, sent in the User-Agent (required by the Wikidata "
+                   "Query Service; default: $KG_WIKIDATA_CONTACT)")
+    p.add_argument("--languages", default="en,ja", help="label languages, comma-separated (default: %(default)s)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds without data before a request fails "
+                   "(default: %(default)s)")
+    p.add_argument("--retries", type=int, default=3, help="retries after a 429 or 503 (default: %(default)s)")
+    p.add_argument("--max-wait", type=float, default=120.0, help="longest Retry-After honoured, in seconds "
+                   "(default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=50, help="items per VALUES batch (default: %(default)s)")
+    p.add_argument("--cache", metavar="DIR", help="cache of checked answers (default: BUILD/wikidata-cache)")
+    p.add_argument("--cache-max-age", type=float, default=86400.0, help="reuse cached answers younger than this "
+                   "many seconds (default: %(default)s; 0: always ask)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on standard error (default: when it is a terminal)")
+    p.set_defaults(func=cmd_wikidata_refresh)
+    p = wikidata.add_parser("seed", help="write the offline snapshot from the reference (English labels only)")
+    common(p, data=True, build=False)
+    p.set_defaults(func=cmd_wikidata_seed)
+
     p = sub.add_parser("queries", help="list the stored queries with their summaries")
     p.set_defaults(func=cmd_queries)
 
@@ -420,6 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", metavar="A,B,...", help="table format only: show these columns, in this order")
     p.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint instead (its default "
                    "graph must be the union of the named graphs)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="federated queries: seconds to wait for the remote endpoint (default: %(default)s)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")
@@ -503,6 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _err(f"kg {args.command}: error\n{exc}")
         return EXIT_INPUT_ERROR
+    except RemoteError as exc:
+        _err(f"kg {args.command}: the remote endpoint failed\n{exc}")
+        return EXIT_REMOTE_FAILED
     except KgError as exc:  # pragma: no cover - all KgErrors are one of the above
         _err(str(exc))
         return exc.exit_code

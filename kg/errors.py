@@ -1,6 +1,8 @@
 """Error types and exit codes shared by every layer.
 
-Exit codes (pySHACL's habit): 0 ok, 1 a check failed, 2 usage or input error.
+Exit codes (pySHACL's habit): 0 ok, 1 a check failed, 2 usage or input error; and 3 when a
+remote SPARQL endpoint failed (unreachable, timed out, rate-limited past the retries, or answered
+something that is not results): nothing was written, and the same command may succeed later.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_INPUT_ERROR = 2
+EXIT_REMOTE_FAILED = 3
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ class CheckFailed(KgError):
     """A validation or quality check found violations. Exit 1."""
 
     exit_code = EXIT_CHECK_FAILED
+
+
+class RemoteError(KgError):
+    """A remote endpoint failed or answered something that is not results; nothing was written. Exit 3."""
+
+    exit_code = EXIT_REMOTE_FAILED
 
 
 class ProblemCollector:

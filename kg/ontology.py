@@ -74,6 +74,7 @@ def build_index(graph) -> TermIndex:
     for s in graph.subjects(RDF.type, OWL.AnnotationProperty):
         index.annotation_properties.add(str(s))
     index.annotation_properties.update({vocab.RDFS + "label", vocab.RDFS + "comment"})
+    index.object_properties.add(vocab.SAME_AS)  # built-in OWL vocabulary, never declared
     for s in graph.subjects(RDF.type, OWL.NamedIndividual):
         index.individuals[str(s)] = {str(t) for t in graph.objects(s, RDF.type) if t != OWL.NamedIndividual}
     has_time = URIRef(vocab.TIME + "hasTime")

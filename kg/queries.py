@@ -12,7 +12,11 @@ YAML header (grlc's convention)::
 A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Values are
 bound through the engine (pyoxigraph substitutions, rdflib initBindings), never pasted into
 the query text. An IRI parameter takes an entity id (``state/japan``) or an absolute IRI.
-Quality checks live in ``queries/qc/*-violation.rq``: any row is a violation.
+Quality checks live in ``queries/qc/*-violation.rq``: any row is a violation. Federated queries
+(``queries/federated/*.rq``) call a remote endpoint with ``SERVICE ?_name_iri``; the endpoint
+parameter must be projected, so that the engine substitutes it before evaluation (see
+:func:`kg.store.select_oxigraph`). They run on pyoxigraph only: rdflib cannot take a variable as a
+SERVICE endpoint.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from kg import vocab
 from kg.errors import InputError
 
 PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri)?\b")
+SERVICE_RE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?[?$]([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+FEDERATED_DIR = "federated"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,12 @@ class StoredQuery:
     description: str = ""
     tags: list[str] = field(default_factory=list)
     params: list[Param] = field(default_factory=list)
+    service_variables: list[str] = field(default_factory=list)  # SERVICE ?var endpoints
+
+    @property
+    def federated(self) -> bool:
+        """Whether the query calls a remote endpoint (SERVICE)."""
+        return bool(self.service_variables) or self.path.parent.name == FEDERATED_DIR
 
 
 def parse_query_file(path: Path) -> StoredQuery:
@@ -74,6 +86,14 @@ def parse_query_file(path: Path) -> StoredQuery:
         variable = f"_{name}{'_iri' if iri else ''}"
         params.setdefault(name, Param(name, variable, "iri" if iri else "literal", defaults.get(name)))
     tags = header.get("tags") or []
+    services = sorted(set(SERVICE_RE.findall(body)))
+    if services:
+        from kg.store import projected_variables
+
+        unprojected = [v for v in services if v not in projected_variables(body)]
+        if unprojected:
+            raise InputError(f"{path}: SERVICE ?{unprojected[0]} must be in the SELECT clause, so that the "
+                             "endpoint is substituted before evaluation")
     return StoredQuery(
         name=path.stem,
         path=path,
@@ -82,6 +102,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         description=" ".join(str(header.get("description", "")).split()),
         tags=[str(t) for t in (tags if isinstance(tags, list) else [tags])],
         params=sorted(params.values(), key=lambda p: p.name),
+        service_variables=services,
     )
 
 
@@ -90,14 +111,28 @@ def catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
     return {p.stem: parse_query_file(p) for p in sorted(queries_dir.glob("*.rq"))}
 
 
+def federated_catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Every federated query in ``queries_dir/federated``, by name."""
+    return {p.stem: parse_query_file(p) for p in sorted((queries_dir / FEDERATED_DIR).glob("*.rq"))}
+
+
+def all_queries(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Stored and federated queries, by name (a name is unique across both)."""
+    local, federated = catalogue(queries_dir), federated_catalogue(queries_dir)
+    clash = sorted(set(local) & set(federated))
+    if clash:
+        raise InputError(f"query name(s) {', '.join(clash)} used both in {queries_dir} and {FEDERATED_DIR}/")
+    return {**local, **federated}
+
+
 def quality_checks(queries_dir: Path) -> dict[str, StoredQuery]:
     """Every quality check in ``queries_dir/qc`` (``*-violation.rq``), by name."""
     return {p.stem: parse_query_file(p) for p in sorted((queries_dir / "qc").glob("*-violation.rq"))}
 
 
 def find(queries_dir: Path, name: str) -> StoredQuery:
-    """A stored query by name, or an InputError listing the names that exist."""
-    queries = catalogue(queries_dir)
+    """A stored (or federated) query by name, or an InputError listing the names that exist."""
+    queries = all_queries(queries_dir)
     if name not in queries:
         import difflib
 

@@ -276,6 +276,8 @@ def _parse_set(raw: Any, ctx: _Context) -> list[Assertion]:
 
 def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _Context) -> Value | None:
     name = _field_name(predicate)
+    if predicate in vocab.LINK_PROPERTIES:
+        return _parse_link(name, item, line, ctx)
     if kind == "object":
         if predicate in ctx.index.time_properties:
             if not isinstance(item, dict):
@@ -313,6 +315,27 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
             return Text(parsed.isoformat(), datatype=datatype) if parsed else None
         return Text(str(item), datatype=datatype)
     return _lang_text(item, name, line, ctx)
+
+
+def _parse_link(name: str, item: Any, line: int | None, ctx: _Context) -> TermRef | None:
+    """The value of an identity or mapping link: an outside IRI, as a CURIE (``wd:Q17``) or absolute."""
+    iri = None
+    if isinstance(item, str):
+        if item.startswith(("http://", "https://")) and not any(c.isspace() for c in item):
+            iri = item
+        elif ":" in item and not item.startswith("kgo:"):
+            iri = vocab.expand(item)
+    if iri is None:
+        ctx.problems.add(ctx.file, f"{name} takes the IRI of something outside this graph (a CURIE such as "
+                         f"wd:Q17 or an absolute IRI), not {item!r}", line, ctx.fact)
+        return None
+    if iri.startswith(vocab.WD):
+        try:
+            vocab.wikidata_item(iri[len(vocab.WD):])
+        except ValueError as exc:
+            ctx.problems.add(ctx.file, f"{name}: {exc}", line, ctx.fact)
+            return None
+    return TermRef(iri)
 
 
 def _lang_text(item: Any, name: str, line: int | None, ctx: _Context) -> Text | None:

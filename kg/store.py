@@ -10,6 +10,7 @@ the stored queries are written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +59,34 @@ def with_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -
     return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
 
 
+def projected_variables(query: str) -> set[str]:
+    """Variables the (outermost) SELECT projects as themselves, not inside an expression."""
+    text = "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else ""
+                     for line in query.splitlines())
+    match = re.search(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", text, re.IGNORECASE | re.DOTALL)
+    if not match:
+        return set()
+    clause = match.group(1)
+    while re.search(r"\([^()]*\)", clause):  # drop (expression AS ?alias), innermost first
+        clause = re.sub(r"\([^()]*\)", " ", clause)
+    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", clause))
+
+
 def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                     ) -> ox.QuerySolutions:
-    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs."""
+    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs.
+
+    Every parameter is joined as a trailing VALUES clause (:func:`with_values`). A parameter the
+    query also *projects* is substituted as well (pyoxigraph's SEP-0007 substitutions, which only
+    accept projected variables), so it is bound everywhere from the start: inside an OPTIONAL's
+    FILTER, and as the endpoint of ``SERVICE ?_endpoint_iri``, where a trailing VALUES (joined at
+    the end) would leave it unbound. rdflib's initBindings do the same on the reference engine.
+    """
+    projected = projected_variables(query)
+    substitutions = {ox.Variable(name): term for name, term in bindings.items() if name in projected}
     try:
-        return store.query(with_values(query, bindings), use_default_graph_as_union=True)
+        return store.query(with_values(query, bindings), use_default_graph_as_union=True,
+                           substitutions=substitutions or None)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import unicodedata
 
 import pyoxigraph as ox
 
@@ -31,7 +32,7 @@ def render(results: Results, width: int | None = None) -> str:
     if not headers:
         return "(no columns)\n"
     table = [[cell_text(row.get(h)) for h in headers] for row in results.rows]
-    natural = [max([len(h)] + [len(r[i]) for r in table]) for i, h in enumerate(headers)]
+    natural = [max([display_width(h)] + [display_width(r[i]) for r in table]) for i, h in enumerate(headers)]
     widths = _fit(natural, width - (3 * len(headers) + 1))
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     out = [rule, _line(headers, widths), rule.replace("-", "=")]
@@ -50,11 +51,35 @@ def _fit(natural: list[int], budget: int) -> list[int]:
     return widths
 
 
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """textwrap's lines, each cut further where wide characters make it overflow ``width`` columns."""
+    lines = []
+    for line in textwrap.wrap(text, width) or [""]:
+        while display_width(line) > width:
+            cut, used = 0, 0
+            while cut < len(line) and used + display_width(line[cut]) <= width:
+                used += display_width(line[cut])
+                cut += 1
+            lines.append(line[: max(cut, 1)])
+            line = line[max(cut, 1) :]
+        lines.append(line)
+    return lines
+
+
 def _line(cells: list[str], widths: list[int]) -> str:
-    wrapped = [textwrap.wrap(c, w) or [""] for c, w in zip(cells, widths, strict=True)]
+    wrapped = [_wrap(c, w) for c, w in zip(cells, widths, strict=True)]
     height = max(len(w) for w in wrapped)
     lines = []
     for i in range(height):
-        parts = [(w[i] if i < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
+        parts = [_pad(w[i] if i < len(w) else "", width) for w, width in zip(wrapped, widths, strict=True)]
         lines.append("| " + " | ".join(parts) + " |")
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))

@@ -24,6 +24,10 @@ def to_rdflib(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == vocab.XSD + "string":
+        # rdflib keeps "x" and "x"^^xsd:string apart (RDF 1.1 makes them one term): a string
+        # parameter must be the plain literal that a VALUES clause parses to, or the two never join
+        return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
@@ -49,3 +53,15 @@ def rdflib_graph(triples):
     graph = rdflib.Graph()
     graph.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), graph) for t in triples)
     return graph
+
+
+def quads_of_rdflib_dataset(dataset) -> list[ox.Quad]:
+    """The quads of an rdflib Dataset's named graphs, as pyoxigraph quads."""
+    from rdflib import URIRef
+
+    quads = []
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        graph = g.identifier if hasattr(g, "identifier") else g
+        if isinstance(graph, URIRef):
+            quads.append(ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), ox.NamedNode(str(graph))))
+    return quads

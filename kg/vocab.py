@@ -25,6 +25,15 @@ TIME = "http://www.w3.org/2006/time#"
 VANN = "http://purl.org/vocab/vann/"
 SH = "http://www.w3.org/ns/shacl#"
 
+# Wikidata's RDF namespaces (https://www.mediawiki.org/wiki/Wikibase/Indexing/RDF_Dump_Format)
+WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
+WDS = "http://www.wikidata.org/entity/statement/"
+WDP = "http://www.wikidata.org/prop/"
+WDPS = "http://www.wikidata.org/prop/statement/"
+WDPQ = "http://www.wikidata.org/prop/qualifier/"
+WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/sparql"
+
 PREFIXES: dict[str, str] = {
     "kgo": KGO,
     "rdf": RDF,
@@ -37,7 +46,19 @@ PREFIXES: dict[str, str] = {
     "oa": OA,
     "time": TIME,
     "vann": VANN,
+    # Wikidata's, longest namespace first so that shorten() picks the most specific one
+    "wdt": WDT,
+    "ps": WDPS,
+    "pq": WDPQ,
+    "p": WDP,
+    "wd": WD,
 }
+
+# Properties whose values are IRIs of things outside this graph (identity and mapping links).
+# owl:sameAs is OWL's built-in vocabulary: it needs (and may have) no declaration in the ontology.
+SAME_AS = OWL + "sameAs"
+LINK_PROPERTIES = frozenset({SAME_AS, *(SKOS + m for m in (
+    "exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"))})
 
 ENTITY_ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOURCE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -45,6 +66,7 @@ SOURCE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GRAPH_ONTOLOGY = GRAPH + "ontology"
 GRAPH_ENTITIES = GRAPH + "entities"
 GRAPH_INFERRED = GRAPH + "inferred"
+GRAPH_MAPPINGS = GRAPH + "mappings"
 
 
 def entity_iri(entity_id: str) -> str:
@@ -65,6 +87,19 @@ def source_graph(source_id: str) -> str:
 def provenance_graph(source_id: str) -> str:
     """Named graph holding the evidence (annotations, selectors, reified triples) of one source."""
     return f"{GRAPH}provenance/{source_id}"
+
+
+def external_graph(name: str) -> str:
+    """Named graph holding data imported whole from an outside source (e.g. ``wikidata``): its
+    claims, not curated facts; its provenance is in ``provenance_graph(name)``."""
+    return f"{GRAPH}external/{name}"
+
+
+def wikidata_item(qid: str) -> str:
+    """IRI of a Wikidata item or property, e.g. ``Q17`` -> ``http://www.wikidata.org/entity/Q17``."""
+    if not re.fullmatch(r"[QP][1-9][0-9]*", qid):
+        raise ValueError(f"not a Wikidata identifier: {qid!r}")
+    return WD + qid
 
 
 def source_iri(source_id: str) -> str:

@@ -134,3 +134,45 @@ def empty_graph_build(built, tmp_path_factory) -> Settings:
 
     keep = (f"<{vocab.GRAPH_ONTOLOGY}> .", f"<{vocab.GRAPH_ENTITIES}> .")
     return derived_build(tmp_path_factory.mktemp("empty"), built, keep=lambda line: line.rstrip().endswith(keep))
+
+
+# ------------------------------------------------------------------------------------------ wikidata (issue 4)
+
+
+def reference_file(name: str) -> Path:
+    """A file of ../shared/reference on the text search path; skip (or fail in CI) when absent."""
+    for directory in shared_text_path():
+        if (directory / name).is_file():
+            return directory / name
+    message = f"reference file {name} not found on {shared_text_path()}; set KG_TEXTS"
+    if os.environ.get("KG_REQUIRE_TEXTS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def verified_wikidata_ids() -> dict[str, str]:
+    """Identifier -> reference row, for every row of wikidata-ids.tsv with status verified."""
+    import csv
+
+    with reference_file("wikidata-ids.tsv").open(encoding="utf-8", newline="") as handle:
+        return {row["wikidata_id"]: " ".join(row.values()) for row in csv.DictReader(handle, delimiter="\t")
+                if row["status"] == "verified" and row["wikidata_id"]}
+
+
+@pytest.fixture(scope="session")
+def wikidata_fixture_endpoint() -> str:
+    """A real Oxigraph SPARQL server on 127.0.0.1 loaded with tests/fixtures/wikidata/fixture.ttl
+    (Wikidata-shaped test data, not Wikidata); its query URL. Stopped at the end of the session."""
+    from .servers import oxigraph_server
+
+    with oxigraph_server() as url:
+        yield url
+
+
+@pytest.fixture
+def fault_server(wikidata_fixture_endpoint):
+    """A misbehaving HTTP server on 127.0.0.1 that forwards good requests to the fixture endpoint."""
+    from .servers import FaultServer
+
+    with FaultServer(wikidata_fixture_endpoint) as server:
+        yield server

@@ -16,12 +16,14 @@ from kg.validate import check_all, run_quality_checks
 from .conftest import ARTICLE, FIXTURE_TEXTS, ROOT, make_settings, rows_of, run_query
 
 KGO = vocab.KGO
+SOURCES = (ARTICLE, "reference-notes", "reference-tour-2023-01", "reference-wikidata-ids", "reference-memberships")
 
 
 def test_build_info_counts(built):
     info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
     assert {s: v["facts"] for s, v in info["sources"].items()} == {
-        ARTICLE: 100, "reference-notes": 5, "reference-tour-2023-01": 8}
+        ARTICLE: 100, "reference-notes": 5, "reference-tour-2023-01": 8, "reference-wikidata-ids": 52,
+        "reference-memberships": 13}
     assert info["quads"] == sum(info["triples_per_graph"].values())
     assert info["sources"][ARTICLE]["asserted_triples"] > 700
     assert info["sources"][ARTICLE]["text_sha256"].startswith("86eb695f")
@@ -32,8 +34,10 @@ def test_one_named_graph_per_source_plus_ontology_registry_provenance_and_inferr
     assert graphs == {
         vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES, vocab.provenance_graph("entity-registry"),
         vocab.GRAPH_INFERRED, vocab.provenance_graph("inferred"),  # the session build uses --infer
-        *(vocab.source_graph(s) for s in (ARTICLE, "reference-notes", "reference-tour-2023-01")),
-        *(vocab.provenance_graph(s) for s in (ARTICLE, "reference-notes", "reference-tour-2023-01")),
+        vocab.GRAPH_MAPPINGS, vocab.provenance_graph("mappings"),
+        vocab.external_graph("wikidata"), vocab.provenance_graph("wikidata"),
+        *(vocab.source_graph(s) for s in SOURCES),
+        *(vocab.provenance_graph(s) for s in SOURCES),
     }
 
 
