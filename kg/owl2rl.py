@@ -158,11 +158,14 @@ def materialise(quads: list[ox.Quad]) -> list[ox.Quad]:
     source graphs (not the provenance) in ``graph/inferred``, described in ``graph/provenance/inferred``."""
     from importlib import metadata
 
+    from kg.owl_view import is_link_out
+
     inputs = [vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES]
     triples = []
     for quad in quads:
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        if graph in inputs[:2] or graph.startswith(vocab.GRAPH + "source/"):
+        # Links to Wikidata items stay out: owl:sameAs would copy every fact onto the items.
+        if (graph in inputs[:2] or graph.startswith(vocab.GRAPH + "source/")) and not is_link_out(quad.triple):
             triples.append(quad.triple)
             if graph not in inputs:
                 inputs.append(graph)

@@ -14,6 +14,10 @@ Translations, all stated here so nothing is hidden:
   different values is a contradiction, not a hidden ``owl:sameAs``. It is stated for the
   individuals whose identity an axiom could merge (registry entities, values of functional
   properties, ends of ``owl:sameAs``), which keeps it small on large graphs;
+* links to outside items (``owl:sameAs``/``skos:*Match`` to Wikidata) are left out: they state
+  identity with things outside the graph, and merging our entities with Wikidata items would copy
+  every fact onto the items without telling the reasoner anything about our data (a quality check,
+  ``same-as-not-one-to-one``, guards the links themselves);
 * datatypes outside the OWL 2 datatype map, which HermiT rejects, are mapped: ``xsd:date``
   becomes ``xsd:dateTime`` at midnight UTC; ``xsd:gYear``/``xsd:gYearMonth`` values are left out
   (their bounds are kept in ``kgo:earliestDate``/``kgo:latestDate``); ``rdf:langString`` ranges
@@ -101,7 +105,18 @@ class ReasoningInput:
         return self.labels.get(iri) or vocab.shorten(iri)
 
 
+LINKS_OUT = {vocab.OWL + "sameAs", vocab.SKOS + "exactMatch", vocab.SKOS + "closeMatch"}
+
+
+def is_link_out(triple: ox.Triple) -> bool:
+    """An identity or mapping link from our data to an outside IRI (a Wikidata item)."""
+    return (triple.predicate.value in LINKS_OUT and isinstance(triple.object, ox.NamedNode)
+            and not triple.object.value.startswith(vocab.ID))
+
+
 def _rewrite(triple: ox.Triple) -> ox.Triple | None:
+    if is_link_out(triple):
+        return None
     obj = triple.object
     if isinstance(obj, ox.Literal):
         if obj.datatype.value in DROPPED_DATATYPES:

@@ -39,14 +39,19 @@ class Results:
     rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]
 
 
+_WHERE_BRACE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
 def with_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """Bind parameters with a trailing SPARQL 1.1 VALUES clause (inline data).
+    """Bind parameters with a SPARQL 1.1 VALUES block (inline data) at the start of the WHERE clause.
 
     This is the one binding mechanism every engine honours the same way (pyoxigraph's
     substitutions require projected variables; rdflib's initBindings do not reach subqueries;
-    remote endpoints only see the query text). The query itself is never edited: the values are
-    appended as terms that pyoxigraph has validated and serialises (an IRI must parse as an IRI,
-    a literal is escaped), so user input cannot change the query's structure.
+    remote endpoints only see the query text). Placed first in the outermost group, the values are
+    in scope for the whole pattern — a FILTER inside an OPTIONAL included — and engines can start
+    from them; a query without ``WHERE {`` gets them as a trailing VALUES clause. The query's own
+    text is not edited: the block holds terms that pyoxigraph has validated and serialises (an IRI
+    must parse as an IRI, a literal is escaped), so user input cannot change the query's structure.
     """
     if not bindings:
         return query
@@ -54,9 +59,12 @@ def with_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -
     for term in bindings.values():
         if not isinstance(term, ox.NamedNode | ox.Literal):
             raise TypeError(f"cannot bind {term!r}")
-    variables = " ".join(f"?{name}" for name in names)
-    values = " ".join(str(bindings[name]) for name in names)
-    return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+    block = f"VALUES ({' '.join(f'?{name}' for name in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
+    code = "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in query.split("\n"))
+    match = _WHERE_BRACE.search(code)
+    if match is None:
+        return f"{query.rstrip()}\n{block}\n"
+    return f"{query[:match.end()]}\n  {block}\n{query[match.end():]}"
 
 
 def projected_variables(query: str) -> set[str]:

@@ -60,7 +60,8 @@ def test_every_page_is_there(site, built):
     partners = {"united-states", "united-kingdom", "france", "italy", "canada", "australia", "philippines"}
     assert {p.stem for p in (site / "partners").glob("*.html")} == {f"state-{p}" for p in partners}
     assert {p.stem for p in (site / "queries").glob("*.html")} == set(catalogue(built.queries_dir)) | {"index"}
-    assert {p.stem for p in (site / "sources").glob("*.html")} == {ARTICLE, "reference-notes", "reference-tour-2023-01"}
+    assert {p.stem for p in (site / "sources").glob("*.html")} == {
+        ARTICLE, "reference-notes", "reference-tour-2023-01", "reference-wikidata-ids", "reference-memberships"}
     for name in ("index.html", "map.svg", "assets/site.css", "ontology/index.html", "ontology/kgo.ttl",
                  "ontology/context.jsonld", "data/dataset.nq", "data/void.ttl", ".kg-site"):
         assert (site / name).is_file(), name
@@ -250,7 +251,7 @@ def test_output_is_replaced_atomically_and_a_foreign_directory_is_refused(built,
     code, stdout, err = cli("site", "--out", str(out), "--build", str(built.build_dir))
     assert code == 0, err
     assert f"wrote {out}" in stdout
-    assert f"7 partners, {len(catalogue(built.queries_dir))} queries, 3 sources" in stdout
+    assert f"7 partners, {len(catalogue(built.queries_dir))} queries, 5 sources" in stdout
     (out / "stale.html").write_text("left from an older site", encoding="utf-8")
     assert cli("site", "--out", str(out), "--build", str(built.build_dir))[0] == 0
     assert not (out / "stale.html").exists()
