@@ -104,7 +104,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     With ``infer``, the OWL 2 RL entailments go into their own named graph (``graph/inferred``),
     never into the asserted graphs.
     """
-    from kg.export import canonical_nquads
+    from kg.export import canonical_quads
     from kg.loader import build_quads, ontology_quads
     from kg.mappings import add_mappings
     from kg.snapshot import add_snapshot
@@ -126,15 +126,14 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         from kg.owl2rl import materialise
 
         quads += materialise(quads)
-    nquads = canonical_nquads(quads)
-    # Parse, do not round-trip through a Store: Oxigraph's store normalises derived datatypes
-    # (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526), the parser keeps them.
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    store = ox.Store()
-    store.extend(quads)
+    # The quads are written as built, never read back from a Store: Oxigraph's store normalises derived
+    # datatypes (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526).
+    quads = canonical_quads(quads)
     if validate:
         from kg.validate import check_all
 
+        store = ox.Store()
+        store.extend(quads)
         report = check_all(store, quads, settings.ontology_dir, settings.queries_dir)
         if not report.ok:
             raise CheckFailed("the built graph fails its checks; nothing was written\n" + report.summary())
@@ -142,12 +141,12 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     assert settings.build_dir is not None
     outputs = {
-        settings.dataset_file: nquads,
+        settings.dataset_file: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
         settings.build_dir / BUILD_INFO: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     }
     from kg.store import discard_store, stage_store, swap_store
 
-    staged = stage_store(settings.build_dir, nquads)
+    staged = stage_store(settings.build_dir, quads)
     try:
         write_all_atomically(outputs)
     except BaseException:

@@ -23,13 +23,23 @@ FORMATS: dict[str, ox.RdfFormat] = {
 PREFIXES = {**vocab.PREFIXES, "id": vocab.ID}
 
 
-def canonical_nquads(quads) -> bytes:
-    """Canonical N-Quads: blank nodes relabelled by W3C RDF Dataset Canonicalization (RDFC-1.0),
-    one quad per line, sorted, without duplicates; the same graph always gives the same bytes."""
-    dataset = ox.Dataset(quads)
+def canonical_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The quads without duplicates, in the order they were built, their blank nodes relabelled by W3C
+    RDF Dataset Canonicalization (RDFC-1.0): the same inputs always give the same N-Quads bytes.
+
+    Only quads with blank nodes (the ontology's restrictions and lists) go through RDFC: the
+    labels of a blank node depend only on the quads that mention blank nodes, and canonicalising
+    the whole dataset took a third of a 10^5-triple build.
+    """
+    plain, with_blanks = [], []
+    for quad in dict.fromkeys(quads):
+        blank = isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+        (with_blanks if blank else plain).append(quad)
+    if not with_blanks:
+        return plain
+    dataset = ox.Dataset(with_blanks)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = {str(q) + " .\n" for q in dataset}
-    return "".join(sorted(lines)).encode("utf-8")
+    return plain + sorted(dataset, key=str)
 
 
 def _sort_key(quad: ox.Quad) -> tuple[str, str, str, str]:

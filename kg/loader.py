@@ -30,18 +30,17 @@ from kg.version import software_version
 
 
 class _Namespace:
-    """``NS.term`` -> NamedNode(base + term), cached."""
+    """``NS.term`` -> NamedNode(base + term); the first lookup stores it as an attribute, so later
+    ones are plain attribute reads (the loader makes hundreds of thousands of them)."""
 
     def __init__(self, base: str) -> None:
         self._base = base
-        self._cache: dict[str, ox.NamedNode] = {}
 
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("_"):
             raise AttributeError(name)
-        node = self._cache.get(name)
-        if node is None:
-            node = self._cache[name] = ox.NamedNode(self._base + name)
+        node = ox.NamedNode(self._base + name)
+        setattr(self, name, node)
         return node
 
 

@@ -137,7 +137,7 @@ def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
 STORE_DIR = "store"
 
 
-def stage_store(build_dir: Path, nquads: bytes) -> Path:
+def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:
     """Write a new persistent Oxigraph store (RocksDB) beside the current one; :func:`swap_store` puts
     it in place. Staging first lets the build replace everything only after everything is written."""
     import shutil
@@ -147,7 +147,7 @@ def stage_store(build_dir: Path, nquads: bytes) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".store-new-", dir=build_dir))
     try:
         store = ox.Store(str(staging))
-        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(quads)
         store.flush()
         del store
     except BaseException:

@@ -145,11 +145,28 @@ def _locate(document: Any, path: list[Any]) -> tuple[int | None, str | None]:
     return line, fact
 
 
+@cache
+def _fast_validator(name: str):
+    import fastjsonschema
+
+    return fastjsonschema.compile(_schema(name))
+
+
 def check_schema(document: Any, schema_name: str, path: Path) -> list[Problem]:
     """Validate ``document`` against ``kg/schemas/<schema_name>.schema.json``.
 
-    Returns one Problem per violation, each with the file, line and fact id where possible.
+    Returns one Problem per violation, each with the file, line and fact id where possible. A
+    document is first checked by fastjsonschema (the schema compiled to Python, ~10x faster, which
+    matters for large sources); only an invalid one goes through jsonschema, which lists every
+    violation with its path.
     """
+    import fastjsonschema
+
+    try:
+        _fast_validator(schema_name)(document)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     import jsonschema
 
     validator_cls = jsonschema.validators.validator_for(_schema(schema_name))

@@ -91,3 +91,33 @@ def test_all_problems_are_reported_together(cli, tmp_path):
     assert "unknown entity 'state/canadaa'" in err
     assert "unknown property 'parties'" in err
     assert "outside the source's window" in err
+
+
+def test_the_fast_schema_check_never_accepts_what_jsonschema_rejects():
+    """check_schema trusts fastjsonschema's 'valid'; it must agree with jsonschema on every data file."""
+    import jsonschema
+
+    from kg.yamlio import _fast_validator, _schema, read_yaml
+
+    from .conftest import ROOT
+
+    files = [(ROOT / "data" / "entities.yaml", "entities")]
+    for directory in [*(ROOT / "data" / "sources").iterdir(), *(FIXTURES / "valid").iterdir(),
+                      *INVALID.iterdir()]:
+        files += [(directory / "source.yaml", "source"), (directory / "facts.yaml", "facts")]
+    checked = 0
+    for path, name in files:
+        try:
+            document = read_yaml(path)
+        except Exception:  # the malformed-YAML fixture
+            continue
+        reference_valid = not list(jsonschema.validators.validator_for(_schema(name))(_schema(name))
+                                   .iter_errors(document))
+        try:
+            _fast_validator(name)(document)
+            fast_valid = True
+        except Exception:
+            fast_valid = False
+        assert fast_valid == reference_valid, path
+        checked += 1
+    assert checked > 20
