@@ -258,11 +258,11 @@ def _check_entities_exist(store, bindings: dict) -> None:
     import pyoxigraph as ox
 
     from kg import vocab
-    from kg.store import with_values
+    from kg.binding import bind_parameters
 
     for term in bindings.values():
         is_entity = isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID)
-        if is_entity and not store.query(with_values("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": term}),
+        if is_entity and not store.query(bind_parameters("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": term}),
                                          use_default_graph_as_union=True):
             raise InputError(f"no entity {vocab.shorten(term.value)!r} in the graph")
 

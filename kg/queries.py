@@ -9,14 +9,12 @@ YAML header (grlc's convention)::
     #+ defaults:
     #+   - partner: state/united-kingdom
 
-A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Values are
-bound through the engine (pyoxigraph substitutions, rdflib initBindings), never pasted into
-the query text. An IRI parameter takes an entity id (``state/japan``) or an absolute IRI.
-Quality checks live in ``queries/qc/*-violation.rq``: any row is a violation. Federated queries
-(``queries/federated/*.rq``) call a remote endpoint with ``SERVICE ?_name_iri``; the endpoint
-parameter must be projected, so that the engine substitutes it before evaluation (see
-:func:`kg.store.select_oxigraph`). They run on pyoxigraph only: rdflib cannot take a variable as a
-SERVICE endpoint.
+A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Each value is
+bound as the RDF term that pyoxigraph parses and serialises it to, replacing the variable's tokens
+before evaluation (:mod:`kg.binding`); raw input is never pasted into the query text. An IRI
+parameter takes an entity id (``state/japan``) or an absolute IRI. Quality checks live in
+``queries/qc/*-violation.rq``: any row is a violation. Federated queries (``queries/federated/*.rq``)
+call a remote endpoint with ``SERVICE ?_name_iri``, the endpoint being a parameter.
 """
 
 from __future__ import annotations
@@ -87,13 +85,6 @@ def parse_query_file(path: Path) -> StoredQuery:
         params.setdefault(name, Param(name, variable, "iri" if iri else "literal", defaults.get(name)))
     tags = header.get("tags") or []
     services = sorted(set(SERVICE_RE.findall(body)))
-    if services:
-        from kg.store import projected_variables
-
-        unprojected = [v for v in services if v not in projected_variables(body)]
-        if unprojected:
-            raise InputError(f"{path}: SERVICE ?{unprojected[0]} must be in the SELECT clause, so that the "
-                             "endpoint is substituted before evaluation")
     return StoredQuery(
         name=path.stem,
         path=path,

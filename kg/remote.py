@@ -3,7 +3,7 @@
 * Queries go through SPARQLWrapper (SPARQL 1.1 Protocol, POST), asking for the W3C JSON results
   format; pyoxigraph parses the answer, so every output format is written by the same serialiser
   as for the embedded engine and remote rows compare with local rows term for term. Parameters
-  are bound with the same VALUES clause (:func:`kg.store.with_values`).
+  are bound as constants, the same way (:func:`kg.binding.bind_parameters`).
 * Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: one ``PUT ?graph=<iri>`` per named graph,
   so pushing again replaces each graph instead of adding duplicates; then the triple count of
   every graph is read back with a query and compared.
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.binding import bind_parameters
 from kg.errors import InputError
-from kg.store import with_values
 from kg.version import software_version
 
 TIMEOUT_S = 60
@@ -61,7 +61,7 @@ def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode
         client.setCredentials(*credentials)
     # SPARQLWrapper guesses the query type with regular expressions that also read comments (the
     # grlc header's "nuclear umbrella" made it a CLEAR update): send no comment lines, and say SELECT.
-    client.setQuery(with_values(_without_comment_lines(query), bindings))
+    client.setQuery(bind_parameters(_without_comment_lines(query), bindings))
     client.queryType = SELECT
     try:
         body = client.query().response.read()

@@ -10,13 +10,13 @@ the stored queries are written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.binding import bind_parameters
 from kg.errors import InputError
 
 ENGINES = ("oxigraph", "rdflib")
@@ -39,62 +39,12 @@ class Results:
     rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]
 
 
-_WHERE_BRACE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
-def with_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """Bind parameters with a SPARQL 1.1 VALUES block (inline data) at the start of the WHERE clause.
-
-    This is the one binding mechanism every engine honours the same way (pyoxigraph's
-    substitutions require projected variables; rdflib's initBindings do not reach subqueries;
-    remote endpoints only see the query text). Placed first in the outermost group, the values are
-    in scope for the whole pattern — a FILTER inside an OPTIONAL included — and engines can start
-    from them; a query without ``WHERE {`` gets them as a trailing VALUES clause. The query's own
-    text is not edited: the block holds terms that pyoxigraph has validated and serialises (an IRI
-    must parse as an IRI, a literal is escaped), so user input cannot change the query's structure.
-    """
-    if not bindings:
-        return query
-    names = sorted(bindings)
-    for term in bindings.values():
-        if not isinstance(term, ox.NamedNode | ox.Literal):
-            raise TypeError(f"cannot bind {term!r}")
-    block = f"VALUES ({' '.join(f'?{name}' for name in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
-    code = "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in query.split("\n"))
-    match = _WHERE_BRACE.search(code)
-    if match is None:
-        return f"{query.rstrip()}\n{block}\n"
-    return f"{query[:match.end()]}\n  {block}\n{query[match.end():]}"
-
-
-def projected_variables(query: str) -> set[str]:
-    """Variables the (outermost) SELECT projects as themselves, not inside an expression."""
-    text = "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else ""
-                     for line in query.splitlines())
-    match = re.search(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", text, re.IGNORECASE | re.DOTALL)
-    if not match:
-        return set()
-    clause = match.group(1)
-    while re.search(r"\([^()]*\)", clause):  # drop (expression AS ?alias), innermost first
-        clause = re.sub(r"\([^()]*\)", " ", clause)
-    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", clause))
-
-
 def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                     ) -> ox.QuerySolutions:
-    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs.
-
-    Every parameter is joined as a trailing VALUES clause (:func:`with_values`). A parameter the
-    query also *projects* is substituted as well (pyoxigraph's SEP-0007 substitutions, which only
-    accept projected variables), so it is bound everywhere from the start: inside an OPTIONAL's
-    FILTER, and as the endpoint of ``SERVICE ?_endpoint_iri``, where a trailing VALUES (joined at
-    the end) would leave it unbound. rdflib's initBindings do the same on the reference engine.
-    """
-    projected = projected_variables(query)
-    substitutions = {ox.Variable(name): term for name, term in bindings.items() if name in projected}
+    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs; parameters are
+    bound as constants (:func:`kg.binding.bind_parameters`)."""
     try:
-        return store.query(with_values(query, bindings), use_default_graph_as_union=True,
-                           substitutions=substitutions or None)
+        return store.query(bind_parameters(query, bindings), use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from None
 
@@ -113,15 +63,11 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     """Run a SELECT on rdflib's engine (the reference), returning pyoxigraph terms for comparison."""
     import rdflib
 
-    from kg.terms import from_rdflib, to_rdflib
+    from kg.terms import from_rdflib
 
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(str(dataset_file), format="nquads")
-    # initBindings lets rdflib's evaluator use the values from the start (a trailing VALUES is only
-    # joined at the end, which is orders of magnitude slower there); the VALUES clause keeps the
-    # semantics identical to the other engines where initBindings do not reach (subqueries).
-    init = {rdflib.Variable(name): to_rdflib(term) for name, term in bindings.items()}
-    result = dataset.query(with_values(query, bindings), initBindings=init)
+    result = dataset.query(bind_parameters(query, bindings))
     variables = [str(v) for v in result.vars]
     rows = []
     for row in result:

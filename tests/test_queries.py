@@ -140,3 +140,27 @@ def test_cell_text_shortens_iris_and_keeps_literals():
 def test_expected_files_name_their_query(tmp_path):
     for path in EXPECTED.glob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["query"] == Path(path).stem
+
+
+def test_parameters_become_constants_only_where_they_are_variables():
+    import pyoxigraph as ox
+
+    from kg.binding import bind_parameters
+
+    query = '''# ?_x in a comment stays
+SELECT ?a ?_x WHERE {
+  { SELECT ?a WHERE { ?a <http://p> ?_x } GROUP BY ?a ?_x }
+  FILTER(STR(?a) != "?_x" && ?_xy = 1)
+  SERVICE ?_x { ?s ?p ?o }
+}'''
+    bound = bind_parameters(query, {"_x": ox.NamedNode("http://example.org/e")})
+    assert "# ?_x in a comment stays" in bound
+    assert "SELECT ?a (<http://example.org/e> AS ?_x) WHERE" in bound
+    assert "?a <http://p> <http://example.org/e> }" in bound
+    assert "GROUP BY ?a  }" in bound  # grouping by a constant is dropped
+    assert '"?_x"' in bound and "?_xy" in bound  # strings and other variables untouched
+    assert "SERVICE <http://example.org/e>" in bound
+    literal = bind_parameters("SELECT * WHERE { ?s ?p ?_v }", {"_v": ox.Literal('a" } DROP ALL #')})
+    assert literal == 'SELECT * WHERE { ?s ?p "a\\" } DROP ALL #" }'
+    with pytest.raises(Exception, match="assigned in the query"):
+        bind_parameters("SELECT * WHERE { BIND(1 AS ?_v) }", {"_v": ox.Literal("1")})
