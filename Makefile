@@ -14,7 +14,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test build lint setup system-deps site regen clean
+.PHONY: demo test build lint setup system-deps site regen bench bench-reasoning clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ regen: build
 	$(BIN)/kg diagram --out docs/partnership-map.svg
 	$(BIN)/kg docs
 	cp build/docs/context.jsonld ontology/context.jsonld
+
+# Benchmarks (not part of make test): cold CLI, serving under load, build and query latency at
+# 10^4-10^6 triples against rdflib (writes benchmarks/results.md, about 25 minutes), reasoning by size.
+bench: build
+	$(BIN)/python benchmarks/cli_timing.py
+	$(BIN)/python benchmarks/load.py --clients 8 --seconds 20
+	$(BIN)/python benchmarks/bench.py --out benchmarks/results.md
+
+bench-reasoning: build
+	$(BIN)/python benchmarks/reasoning.py --sizes 1,10,100
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests benchmarks

@@ -1,0 +1,112 @@
+"""Load test: N concurrent clients against `kg serve` on 127.0.0.1 for a bounded time.
+
+    .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 20] [--query partners-without-defense-pledge]
+
+Starts `kg serve` on a free port over the current build, then each client (a thread with its own
+keep-alive HTTP connection) POSTs the stored query, parameters bound, as fast as the server answers,
+and checks every answer is complete SPARQL JSON with the expected number of rows. Reports
+throughput, p50/p99 latency and errors; 0 errors is the bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def client(port: int, body: bytes, expected_rows: int, deadline: float, latencies: list[float],
+           errors: list[str]) -> None:
+    """One client: requests until the deadline on one keep-alive connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
+    while time.monotonic() < deadline:
+        start = time.perf_counter()
+        try:
+            connection.request("POST", "/query", body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            elapsed = time.perf_counter() - start
+            if response.status != 200:
+                errors.append(f"HTTP {response.status}")
+            elif len(json.loads(payload)["results"]["bindings"]) != expected_rows:
+                errors.append("wrong number of rows")
+            else:
+                latencies.append(elapsed)
+        except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
+            errors.append(type(exc).__name__)
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--query", default="partners-without-defense-pledge")
+    parser.add_argument("--build", default=str(ROOT / "build"))
+    args = parser.parse_args()
+
+    from kg.binding import bind_parameters
+    from kg.queries import bind, find
+    from kg.store import STORE_DIR, collect, select_oxigraph
+
+    query = find(ROOT / "queries", args.query)
+    bindings = bind(query, {})
+    import pyoxigraph as ox
+
+    expected = len(collect(select_oxigraph(ox.Store.read_only(str(Path(args.build) / STORE_DIR)), query.text,
+                                           bindings)).rows)
+    body = bind_parameters(query.text, bindings).encode("utf-8")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--build", args.build],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**os.environ, "KG_HOME": str(ROOT)})
+    try:
+        server.stdout.readline()  # "SPARQL endpoint: ..." once it listens
+        latencies: list[list[float]] = [[] for _ in range(args.clients)]
+        errors: list[list[str]] = [[] for _ in range(args.clients)]
+        deadline = time.monotonic() + args.seconds
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(port, body, expected, deadline, latencies[i], errors[i]))
+                   for i in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    done = sorted(x for per_client in latencies for x in per_client)
+    failed = [e for per_client in errors for e in per_client]
+    print(f"query {args.query} ({expected} rows), {args.clients} clients, {wall:.1f} s, kg serve on 127.0.0.1")
+    print(f"  answered: {len(done)}  throughput: {len(done) / wall:.0f} queries/s")
+    if done:
+        print(f"  latency p50: {statistics.median(done) * 1000:.1f} ms  "
+              f"p99: {done[min(len(done) - 1, int(len(done) * 0.99))] * 1000:.1f} ms  "
+              f"max: {done[-1] * 1000:.1f} ms")
+    print(f"  errors: {len(failed)}" + (f" ({', '.join(sorted(set(failed)))})" if failed else ""))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

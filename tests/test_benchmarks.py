@@ -1,0 +1,49 @@
+"""The benchmark scripts still run (tiny sizes, short times): `make bench` must not rot unseen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_synthetic_sources_build_and_answer(tmp_path):
+    completed = _run("benchmarks/synthetic.py", str(tmp_path / "syn"), "--records", "40", "--per-source", "20")
+    assert completed.returncode == 0, completed.stderr
+    assert '"facts": 1' in completed.stdout  # 40 records make 1xx facts
+    from kg.build import build
+    from kg.config import Settings
+
+    settings = Settings(root=ROOT, data_dir=tmp_path / "syn" / "data", build_dir=tmp_path / "build",
+                        text_path=[tmp_path / "syn" / "texts"])
+    result = build(settings)  # checked: the synthetic shape passes SHACL and the quality checks
+    assert len(result.quads) > 12_000
+    assert result.info["sources"]["synthetic-00000"]["quotes"] == "verified against the text"
+    # partners without a Wikidata link get no Wikidata label (a regression seen at scale)
+    from kg import run_stored_query
+    from kg.table import cell_text
+
+    rows = run_stored_query("partner-labels", settings=settings).rows
+    synthetic = [r for r in rows if cell_text(r["partner"]).startswith("state/partner-")]
+    assert synthetic and all(cell_text(r.get("labelSource")) == "not linked" and "wikidata" not in r
+                             for r in synthetic)
+
+
+def test_bench_writes_its_table(tmp_path):
+    out = tmp_path / "results.md"
+    completed = _run("benchmarks/bench.py", "--sizes", "10000", "--runs", "1", "--build-runs", "1", "--cap", "20",
+                     "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    table = out.read_text(encoding="utf-8")
+    assert "| 10^4 |" in table and "`partners-without-defense-pledge`" in table and " ms / " in table
+
+
+def test_load_test_reports_no_errors(built):
+    completed = _run("benchmarks/load.py", "--clients", "2", "--seconds", "2", "--build", str(built.build_dir))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "errors: 0" in completed.stdout and "queries/s" in completed.stdout
