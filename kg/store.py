@@ -22,10 +22,19 @@ from kg.errors import InputError
 ENGINES = ("oxigraph", "rdflib")
 
 
+STORE_DIR = "store"
+IN_MEMORY_LIMIT = 8_000_000  # bytes of N-Quads (~50k quads)
+
+
 def open_oxigraph(dataset_file: Path) -> ox.Store:
-    """An in-memory pyoxigraph store loaded with the built dataset."""
+    """The built dataset in pyoxigraph: the persistent store ``kg build`` wrote beside it, opened
+    read-only; for a small graph, the N-Quads loaded in memory instead, which is quicker than
+    opening RocksDB (35 ms against 55 ms for the article graph, in a cold process)."""
     if not dataset_file.is_file():
         raise InputError(f"{dataset_file}: no built dataset here; run 'kg build' first")
+    persistent = dataset_file.parent / STORE_DIR
+    if dataset_file.stat().st_size > IN_MEMORY_LIMIT and (persistent / "CURRENT").is_file():
+        return ox.Store.read_only(str(persistent))
     store = ox.Store()
     store.bulk_load(path=str(dataset_file), format=ox.RdfFormat.N_QUADS)
     return store
@@ -79,8 +88,6 @@ def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
     """Every quad of the store."""
     return iter(store)
 
-
-STORE_DIR = "store"
 
 
 def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:

@@ -209,3 +209,15 @@ def test_push_reports_a_refused_put_as_an_error(built, recorder, cli):
 def test_push_needs_a_graph_store_it_can_guess(built, cli):
     code, _, err = cli("push", "--endpoint", "http://127.0.0.1:9/sparql", "--build", str(built.build_dir))
     assert code == 2 and "pass --graph-store URL" in err
+
+
+def test_queries_on_the_persistent_store_equal_the_in_memory_ones(built, store, monkeypatch):
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "IN_MEMORY_LIMIT", 0)  # as for a large graph: RocksDB, read-only
+    persistent = kg.store.open_oxigraph(built.dataset_file)
+    assert type(persistent) is type(store) and persistent is not store
+    for name in ("partners-without-defense-pledge", "timeline", "evidence-for"):
+        query = QUERIES[name]
+        assert rows_of(run_query(persistent, query.text, bind(query, {}))) == \
+            rows_of(run_query(store, query.text, bind(query, {})))
