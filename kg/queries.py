@@ -32,6 +32,7 @@ from kg.errors import InputError
 PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri)?\b")
 SERVICE_RE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?[?$]([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 FEDERATED_DIR = "federated"
+QUERY_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,16 @@ def quality_checks(queries_dir: Path) -> dict[str, StoredQuery]:
 
 
 def find(queries_dir: Path, name: str) -> StoredQuery:
-    """A stored (or federated) query by name, or an InputError listing the names that exist."""
+    """A stored (or federated) query by name, or an InputError listing the names that exist.
+
+    Only the named file is parsed when the name is a plain query name (the common, cold-CLI case);
+    the whole catalogue is read only to report a clash or suggest a close name.
+    """
+    if QUERY_NAME_RE.fullmatch(name):
+        candidates = [path for path in (queries_dir / f"{name}.rq", queries_dir / FEDERATED_DIR / f"{name}.rq")
+                      if path.is_file()]
+        if len(candidates) == 1:
+            return parse_query_file(candidates[0])
     queries = all_queries(queries_dir)
     if name not in queries:
         import difflib

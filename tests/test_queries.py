@@ -164,3 +164,18 @@ SELECT ?a ?_x WHERE {
     assert literal == 'SELECT * WHERE { ?s ?p "a\\" } DROP ALL #" }'
     with pytest.raises(Exception, match="assigned in the query"):
         bind_parameters("SELECT * WHERE { BIND(1 AS ?_v) }", {"_v": ox.Literal("1")})
+
+
+def test_find_reads_one_file_and_refuses_paths_and_clashes(tmp_path):
+    (tmp_path / "federated").mkdir()
+    (tmp_path / "alpha.rq").write_text("#+ summary: a\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (tmp_path / "federated" / "beta.rq").write_text("#+ summary: b\nSELECT * WHERE { ?s ?p ?o }\n",
+                                                      encoding="utf-8")
+    assert find(tmp_path, "alpha").summary == "a"
+    assert find(tmp_path, "beta").federated
+    (tmp_path / "secret.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"no stored query named '\.\./secret'"):
+        find(tmp_path / "federated", "../secret")
+    (tmp_path / "federated" / "alpha.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(Exception, match="used both in"):
+        find(tmp_path, "alpha")
