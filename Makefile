@@ -31,6 +31,8 @@ system-deps:
 setup: $(STAMP) system-deps
 
 build: $(STAMP)
+	@# bytecode for the CLI's cold start (an editable install does not compile it; cheap when up to date)
+	@$(BIN)/python -m compileall -q kg
 	$(BIN)/kg build --infer
 
 demo: build
