@@ -59,10 +59,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     for source_id, s in info["sources"].items():
         print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
               f"{s['quotes']}")
-    if args.infer:
-        print(f"OWL 2 RL: {info['inferred_triples']} inferred triples in graph/inferred")
     if info.get("wikidata_snapshot"):
         print(f"  wikidata snapshot: {info['wikidata_snapshot']}")
+    if args.infer:
+        print(f"OWL 2 RL: {info['inferred_triples']} inferred triples in graph/inferred")
     print("checks: " + ("skipped (--no-validate)" if args.no_validate else "SHACL and quality checks passed"))
     for path in result.outputs:
         print(f"wrote {path}")
@@ -195,6 +195,13 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_columns_outside_table(args: argparse.Namespace) -> None:
+    """--columns trims the table only; the W3C formats are written whole, so say so instead of ignoring it."""
+    if getattr(args, "columns", None) and args.format != "table":
+        raise InputError(f"--columns applies to --format table only; --format {args.format} writes every "
+                         "column, as the W3C result format defines")
+
+
 def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
 
     from kg.store import Results, collect
@@ -271,6 +278,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     """kg query NAME."""
     from kg.queries import bind, find, parse_param_args
 
+    _refuse_columns_outside_table(args)
     settings = _settings(args)
     query = find(settings.queries_dir, args.name)
     if "inferred" in query.tags and not args.endpoint:
@@ -317,6 +325,8 @@ def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
 def cmd_sparql(args: argparse.Namespace) -> int:
     """kg sparql FILE|-."""
     from kg import vocab
+
+    _refuse_columns_outside_table(args)
 
     if args.file == "-":
         text = sys.stdin.read()
