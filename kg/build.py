@@ -30,8 +30,6 @@ from kg.model import Corpus
 from kg.ontology import build_index, load_ontology_graph
 from kg.sources import load_corpus, require_corpus_sources
 
-BUILD_INFO = "build-info.json"
-
 
 @dataclass
 class Grounding:
@@ -142,7 +140,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     assert settings.build_dir is not None
     outputs = {
         settings.dataset_file: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
-        settings.build_dir / BUILD_INFO: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
+        settings.build_info_file: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     }
     from kg.store import discard_store, stage_store, swap_store
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import (
     EXIT_CHECK_FAILED,
@@ -21,10 +22,14 @@ from kg.errors import (
     RemoteError,
 )
 
+if TYPE_CHECKING:
+    from kg.config import Settings
+
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace) -> Settings:
+    """Where things are for this run, from the common options (--data, --build, --texts, --add-source)."""
     from kg.config import Settings
 
     texts = None
@@ -203,7 +208,7 @@ def _refuse_columns_outside_table(args: argparse.Namespace) -> None:
 
 
 def _print_results(args: argparse.Namespace, solutions_or_results) -> None:
-
+    """Results as a terminal table (--columns applied) or, from pyoxigraph solutions, a W3C format."""
     from kg.store import Results, collect
     from kg.table import render
 
@@ -238,14 +243,14 @@ def _write_bytes(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-def _run_select(args: argparse.Namespace, text: str, bindings: dict) -> None:
+def _run_select(args: argparse.Namespace, settings: Settings, text: str, bindings: dict) -> None:
+    """A SELECT on the remote endpoint (--endpoint), on rdflib, or on the embedded store; printed."""
     from kg.store import open_oxigraph, select_oxigraph, select_rdflib
 
-    settings = _settings(args)
     if getattr(args, "endpoint", None):
-        from kg.remote import select_remote
+        from kg.remote import TIMEOUT_S, select_remote
 
-        _print_results(args, select_remote(args.endpoint, text, bindings))
+        _print_results(args, select_remote(args.endpoint, text, bindings, getattr(args, "timeout", TIMEOUT_S)))
         return
     if getattr(args, "engine", "oxigraph") == "rdflib":
         _print_results(args, select_rdflib(settings.dataset_file, text, bindings))
@@ -288,23 +293,23 @@ def cmd_query(args: argparse.Namespace) -> int:
         if args.endpoint:
             raise InputError(f"{query.name} is a federated query: it runs on the embedded engine, which calls "
                              "the endpoint given as its parameter; --endpoint does not apply")
-        _run_federated(args, query, bindings)
+        _run_federated(args, settings, query, bindings)
     else:
-        _run_select(args, query.text, bindings)
+        _run_select(args, settings, query.text, bindings)
     return EXIT_OK
 
 
-def _require_inferred_graph(settings) -> None:
+def _require_inferred_graph(settings: Settings) -> None:
     """A query tagged 'inferred' answers nothing useful without graph/inferred: say so instead."""
     import json
 
-    info_file = settings.build_dir / "build-info.json"
+    info_file = settings.build_info_file
     info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
     if not info.get("inferred_triples"):
         raise InputError("this query relies on OWL 2 RL entailments; build with 'kg build --infer' first")
 
 
-def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
+def _run_federated(args: argparse.Namespace, settings: Settings, query, bindings: dict) -> None:
     """A query with SERVICE: pyoxigraph only, within --timeout, remote failures exit 3."""
     from kg.federation import run_federated
     from kg.store import collect, open_oxigraph
@@ -312,7 +317,7 @@ def _run_federated(args: argparse.Namespace, query, bindings: dict) -> None:
     if args.engine != "oxigraph":
         raise InputError(f"{query.name} is a federated query (SERVICE with a parameter as endpoint), which only "
                          "the oxigraph engine runs")
-    store = open_oxigraph(_settings(args).dataset_file)
+    store = open_oxigraph(settings.dataset_file)
     if args.format == "table":
         results = run_federated(store, query.text, bindings, query.service_variables, args.timeout, collect)
         _print_results(args, results)
@@ -326,8 +331,6 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     """kg sparql FILE|-."""
     from kg import vocab
 
-    _refuse_columns_outside_table(args)
-
     if args.file == "-":
         text = sys.stdin.read()
     else:
@@ -337,7 +340,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
         text = path.read_text(encoding="utf-8")
     if "PREFIX" not in text.upper():
         text = vocab.sparql_prologue() + text
-    _run_select(args, text, {})
+    _run_select(args, _settings(args), text, {})
     return EXIT_OK
 
 
@@ -347,7 +350,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     query = find(settings.queries_dir, "evidence-for")
-    _run_select(args, query.text, bind(query, {"entity": args.entity}))
+    _run_select(args, settings, query.text, bind(query, {"entity": args.entity}))
     return EXIT_OK
 
 
@@ -357,11 +360,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """kg serve."""
     from kg.serve import serve
-    from kg.store import STORE_DIR
 
-    settings = _settings(args)
-    assert settings.build_dir is not None
-    return serve(settings.build_dir / STORE_DIR, args.bind, args.port, args.timeout)
+    return serve(_settings(args).store_dir, args.bind, args.port, args.timeout)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -584,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", metavar="URL", help="run on a remote SPARQL 1.1 endpoint instead (its default "
                    "graph must be the union of the named graphs)")
     p.add_argument("--timeout", type=float, default=60.0,
-                   help="federated queries: seconds to wait for the remote endpoint (default: %(default)s)")
+                   help="seconds to wait for a remote endpoint: --endpoint's, or a federated query's "
+                   "(default: %(default)s)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run a SPARQL SELECT from a file or standard input")

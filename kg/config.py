@@ -13,6 +13,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# What ``kg build`` writes into the build directory.
+DATASET_FILE = "dataset.nq"
+BUILD_INFO_FILE = "build-info.json"
+STORE_DIR = "store"
+
 
 def _looks_like_project(path: Path) -> bool:
     return (path / "ontology" / "kgo.ttl").is_file() and (path / "queries").is_dir()
@@ -68,4 +73,16 @@ class Settings:
     def dataset_file(self) -> Path:
         """The built dataset that queries run on (canonical, sorted N-Quads)."""
         assert self.build_dir is not None
-        return self.build_dir / "dataset.nq"
+        return self.build_dir / DATASET_FILE
+
+    @property
+    def build_info_file(self) -> Path:
+        """What the last build holds: counts per source and graph, inferred triples (JSON)."""
+        assert self.build_dir is not None
+        return self.build_dir / BUILD_INFO_FILE
+
+    @property
+    def store_dir(self) -> Path:
+        """The persistent Oxigraph store (RocksDB) that ``kg build`` writes beside the dataset."""
+        assert self.build_dir is not None
+        return self.build_dir / STORE_DIR

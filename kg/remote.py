@@ -27,14 +27,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.binding import bind_parameters
-from kg.errors import InputError
+from kg.errors import InputError, RemoteError
 from kg.version import software_version
 
 TIMEOUT_S = 60
-
-
-class RemoteError(InputError):
-    """The server could not be reached or refused the request (exit 2)."""
 
 
 def _user_agent() -> str:

@@ -10,19 +10,16 @@ the stored queries are written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.binding import bind_parameters
+from kg.config import STORE_DIR
 from kg.errors import InputError
 
-ENGINES = ("oxigraph", "rdflib")
-
-
-STORE_DIR = "store"
 IN_MEMORY_LIMIT = 8_000_000  # bytes of N-Quads (~50k quads)
 
 
@@ -82,12 +79,6 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     for row in result:
         rows.append({name: from_rdflib(row[name]) for name in variables if row[name] is not None})
     return Results(variables, rows)
-
-
-def iter_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    """Every quad of the store."""
-    return iter(store)
-
 
 
 def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:

@@ -23,14 +23,9 @@ from kg.serve import server_command, wait_until_listening
 from kg.store import STORE_DIR, collect
 
 from .conftest import ROOT, rows_of, run_query
+from .servers import FaultServer, free_port
 
 QUERIES = catalogue(ROOT / "queries")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def post(url: str, body: str, content_type: str, accept: str = "application/sparql-results+json"):
@@ -203,7 +198,20 @@ def test_push_sends_basic_auth_and_n_triples_and_detects_missing_triples(built, 
 def test_push_reports_a_refused_put_as_an_error(built, recorder, cli):
     _Recorder.fail_put = True
     code, _, err = cli("push", "--endpoint", f"{recorder}/query", "--build", str(built.build_dir))
-    assert code == 2 and "HTTP 500" in err
+    assert code == 3 and "HTTP 500" in err and err.startswith("kg push: the remote endpoint failed\n")
+
+
+def test_a_failing_endpoint_exits_3_within_the_timeout(built, cli):
+    refused = f"http://127.0.0.1:{free_port()}/query"
+    code, out, err = cli("query", "tour-stops", "--endpoint", refused, "--build", str(built.build_dir))
+    assert code == 3 and not out and "query failed" in err and "Connection refused" in err
+    with FaultServer(upstream=refused) as hanging:
+        hanging.faults["/query"] = ("hang", 1)
+        started = time.monotonic()
+        code, out, err = cli("query", "tour-stops", "--endpoint", f"{hanging.base}/query", "--timeout", "1",
+                             "--build", str(built.build_dir))
+    assert code == 3 and not out and "timed out" in err, err
+    assert time.monotonic() - started < 4, "--timeout bounds the wait for --endpoint"
 
 
 def test_push_needs_a_graph_store_it_can_guess(built, cli):
