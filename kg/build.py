@@ -27,7 +27,7 @@ from kg.grounding import (
     read_anchors,
 )
 from kg.model import Corpus
-from kg.ontology import build_index, load_ontology_graph
+from kg.ontology import index_of, read_ontology
 from kg.sources import load_corpus, require_corpus_sources
 
 
@@ -50,13 +50,13 @@ class BuildResult:
     info: dict
 
 
-def load_checked_corpus(settings: Settings):
-    """Ontology graph, its term index, and the checked corpus."""
-    ontology_graph = load_ontology_graph(settings.ontology_dir)
-    index = build_index(ontology_graph)
+def load_checked_corpus(settings: Settings, ontology: list | None = None) -> Corpus:
+    """The checked corpus, its facts resolved against the ontology's terms (``ontology``: the
+    triples of :func:`kg.ontology.read_ontology`, when the caller has read them already)."""
+    index = index_of(ontology if ontology is not None else read_ontology(settings.ontology_dir))
     corpus = load_corpus(settings.data_dir, index, settings.extra_sources)
     require_corpus_sources(corpus)
-    return ontology_graph, index, corpus
+    return corpus
 
 
 def ground_corpus(corpus: Corpus, text_path: list[Path]) -> Grounding:
@@ -79,7 +79,7 @@ def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> l
     """``kg ground``: locate every quote in its text and write each source's anchors.json."""
     from kg.errors import InputError
 
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     wanted = [s for s in corpus.sources if not source_ids or s.source_id in source_ids]
     missing = sorted(set(source_ids or []) - {s.source_id for s in corpus.sources})
     if missing:
@@ -109,9 +109,10 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     from kg.terms import quads_of_rdflib_dataset
     from kg.version import software_version
 
-    _, _, corpus = load_checked_corpus(settings)
+    ontology = read_ontology(settings.ontology_dir)
+    corpus = load_checked_corpus(settings, ontology)
     grounding = ground_corpus(corpus, settings.text_path or [])
-    quads = build_quads(corpus, grounding.anchors, ontology_quads(settings.ontology_dir))
+    quads = build_quads(corpus, grounding.anchors, ontology_quads(ontology))
     # The SSSOM mappings and the Wikidata snapshot are read with rdflib (small, constant size).
     import rdflib
 

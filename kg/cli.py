@@ -90,7 +90,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from kg.grounding import find_text
 
     settings = _settings(args)
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     grounding = ground_corpus(corpus, settings.text_path or [])
     failed = False
     for source in corpus.sources:
@@ -118,7 +118,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     from kg.linking import link_report, read_reference, reference_path, report_rows
 
     settings = _settings(args)
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     reference = reference_path(corpus, settings.text_path or [])
     report = link_report(corpus, read_reference(reference), reference)
     if args.report:

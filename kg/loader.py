@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -61,13 +60,10 @@ def literal(value: str, lang: str | None = None, datatype: ox.NamedNode | None =
     return ox.Literal(value, datatype=datatype) if datatype else ox.Literal(value)
 
 
-def ontology_quads(ontology_dir: Path) -> list[ox.Quad]:
-    """The ontology's triples in ``graph/ontology``."""
-    from kg.ontology import ONTOLOGY_FILE
-
+def ontology_quads(ontology: list[ox.Triple]) -> list[ox.Quad]:
+    """The ontology's triples (:func:`kg.ontology.read_ontology`) in ``graph/ontology``."""
     graph = ox.NamedNode(vocab.GRAPH_ONTOLOGY)
-    return [ox.Quad(t.subject, t.predicate, t.object, graph)
-            for t in ox.parse(path=str(ontology_dir / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)]
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ontology]
 
 
 def build_quads(corpus: Corpus, anchors: dict[str, dict[str, Anchor]], ontology: list[ox.Quad]) -> list[ox.Quad]:

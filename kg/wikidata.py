@@ -380,7 +380,7 @@ def refresh(settings, options: RefreshOptions) -> RefreshResult:
 
     check_options(options)
     started = time.perf_counter()
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     items = sorted({item for _, item in linked_items(corpus).values()})
     if not items:
         raise InputError("no entity is linked to Wikidata: nothing to refresh")
@@ -408,7 +408,7 @@ def seed(settings) -> tuple[list[Path], int]:
     from kg.linking import linked_items, read_reference, reference_path
     from kg.snapshot import seed_graphs, write_snapshot
 
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     reference = reference_path(corpus, settings.text_path or [])
     by_id = {row.wikidata_id: row for row in read_reference(reference) if row.verified}
     labels = {}

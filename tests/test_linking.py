@@ -19,7 +19,7 @@ LINKS = "data/sources/reference-wikidata-ids/facts.yaml"
 
 def report_for(data_dir=None):
     settings = make_settings(build_dir=None, data_dir=data_dir) if data_dir else make_settings(build_dir=None)
-    _, _, corpus = load_checked_corpus(settings)
+    corpus = load_checked_corpus(settings)
     path = reference_file("wikidata-ids.tsv")
     return link_report(corpus, read_reference(path), path)
 

@@ -6,7 +6,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg import vocab
-from kg.ontology import build_index, load_ontology_graph
+from kg.ontology import build_index, index_of, load_ontology_graph, read_ontology
 
 from .conftest import ROOT
 
@@ -62,3 +62,10 @@ def test_shapes_parse_and_use_only_core_constraints():
     shapes = rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl")
     assert len(shapes) > 50
     assert not list(shapes.subject_objects(rdflib.URIRef(vocab.SH + "sparql")))
+
+
+def test_the_builds_term_index_equals_the_one_rdflib_parses():
+    """The build parses the ontology once, with pyoxigraph; its index must be rdflib's, term for term."""
+    index = index_of(read_ontology(ROOT / "ontology"))
+    assert index == build_index(graph())
+    assert len(index.classes) > 50 and index.object_properties and index.datatype_properties
