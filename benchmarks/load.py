@@ -14,7 +14,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,11 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from kg.serve import stop  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 
 
 def client(port: int, body: bytes, expected_rows: int, deadline: float, latencies: list[float],
@@ -81,7 +77,9 @@ def main() -> None:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                               env={**os.environ, "KG_HOME": str(ROOT)})
     try:
-        server.stdout.readline()  # "SPARQL endpoint: ..." once it listens
+        banner = server.stdout.readline()  # "SPARQL endpoint: ..." once it listens
+        if not banner.startswith("SPARQL endpoint:"):
+            sys.exit(f"kg serve did not start: {banner}{server.stderr.read()}")
         latencies: list[list[float]] = [[] for _ in range(args.clients)]
         errors: list[list[str]] = [[] for _ in range(args.clients)]
         deadline = time.monotonic() + args.seconds
@@ -94,8 +92,7 @@ def main() -> None:
             thread.join()
         wall = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
     done = sorted(x for per_client in latencies for x in per_client)
     failed = [e for per_client in errors for e in per_client]
     print(f"query {args.query} ({expected} rows), {args.clients} clients, {wall:.1f} s, kg serve on 127.0.0.1")

@@ -30,6 +30,25 @@ def oxigraph_executable() -> str:
     return found
 
 
+def stop(process: subprocess.Popen, seconds: float = 10.0) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL if it has not exited within ``seconds``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """Linux: the server gets SIGTERM when ``kg serve`` dies, even by SIGKILL, so none is left behind."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def server_command(store: Path, bind: str, port: int, timeout_s: int, read_only: bool = True) -> list[str]:
     """The command line that starts the server."""
     return [oxigraph_executable(), "serve-read-only" if read_only else "serve", "--location", str(store),
@@ -61,7 +80,8 @@ def serve(store: Path, bind: str = "127.0.0.1", port: int = 7878, timeout_s: int
     """Run the endpoint until Ctrl-C (or SIGTERM); print its URLs once it listens."""
     if not (store / "CURRENT").is_file():
         raise InputError(f"{store}: no persistent store here; run 'kg build' first")
-    process = subprocess.Popen(server_command(store, bind, port, timeout_s), stderr=subprocess.PIPE)
+    process = subprocess.Popen(server_command(store, bind, port, timeout_s), stderr=subprocess.PIPE,
+                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         wait_until_listening(bind, port, process)
         base = f"http://{bind}:{port}"
@@ -75,9 +95,4 @@ def serve(store: Path, bind: str = "127.0.0.1", port: int = 7878, timeout_s: int
         print("\nstopping the SPARQL server", flush=True)
         return 0
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)

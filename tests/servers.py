@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import shutil
 import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from kg.serve import oxigraph_executable, stop, wait_until_listening
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "fixture.ttl"
 
@@ -27,45 +26,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def oxigraph_binary() -> str:
-    """The `oxigraph` server binary installed beside this Python (the dev dependency)."""
-    beside = Path(sys.executable).parent / "oxigraph"
-    found = str(beside) if beside.is_file() else shutil.which("oxigraph")
-    if not found:
-        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[dev]'")
-    return found
-
-
 @contextlib.contextmanager
 def oxigraph_server(data: Path = FIXTURE, timeout_s: int = 30) -> Iterator[str]:
     """Start `oxigraph serve` in memory on a free port, load ``data``, yield its query URL, stop it."""
     port = free_port()
-    process = subprocess.Popen([oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}",
+    process = subprocess.Popen([oxigraph_executable(), "serve", "--bind", f"127.0.0.1:{port}",
                                 "--timeout-s", str(timeout_s)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("oxigraph did not start: " + process.stderr.read().decode()) from None
-                time.sleep(0.05)
+        wait_until_listening("127.0.0.1", port, process, seconds=20)
         request = urllib.request.Request(f"{base}/store?default", data=data.read_bytes(), method="POST",
                                          headers={"Content-Type": "text/turtle"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status in (200, 201, 204)
         yield f"{base}/query"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, seconds=5)
         process.stderr.close()
 
 

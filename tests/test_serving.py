@@ -13,13 +13,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from kg.queries import bind, catalogue
 from kg.remote import select_remote
-from kg.serve import server_command, wait_until_listening
+from kg.serve import server_command, stop, wait_until_listening
 from kg.store import STORE_DIR, collect
 
 from .conftest import ROOT, rows_of, run_query
@@ -42,8 +43,7 @@ def writable_server(tmp_path_factory):
                                               read_only=False), stderr=subprocess.PIPE)
     wait_until_listening("127.0.0.1", port, process)
     yield f"http://127.0.0.1:{port}/query"
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +96,7 @@ def served(built):
     line = process.stdout.readline()
     assert line.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query"), line + process.stderr.read()
     yield process, f"http://127.0.0.1:{port}"
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    stop(process)  # SIGTERM, so kg serve stops its server; SIGKILL would leave the server running
 
 
 def test_serve_answers_queries_and_refuses_updates(served):
@@ -137,6 +135,43 @@ def test_serve_stops_cleanly_on_ctrl_c(served):
     port = int(base.rsplit(":", 1)[1])
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's prctl")
+def test_a_killed_kg_serve_leaves_no_server_behind(served):
+    process, base = served
+    (server_pid,) = _children(process.pid)
+    process.kill()  # SIGKILL: kg serve cannot clean up; the kernel tells the server instead
+    process.wait()
+    deadline = time.monotonic() + 10
+    while _running(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(server_pid), "the Oxigraph server outlived kg serve"
+    port = int(base.rsplit(":", 1)[1])
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit is reaped by whoever adopts it, maybe later)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_serve_without_a_store_is_an_input_error(cli, tmp_path):
