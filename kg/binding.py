@@ -77,3 +77,9 @@ def bind_parameters(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal
         if kind != "comment" and not text.isspace():
             previous = text.upper()
     return "".join(out)
+
+
+def without_comment_lines(query: str) -> str:
+    """The query without its whole-line comments (a grlc header, notes), for engines and parsers that
+    read them as text: SPARQLWrapper's query-type guess, parameter discovery."""
+    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))

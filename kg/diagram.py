@@ -3,8 +3,8 @@
 Japan on the left, each partner on the right, one edge per arrangement, coloured and labelled by
 its kind; a multilateral arrangement is a small hub joined to each of its parties. Arrangements
 only planned or under negotiation are dashed. Defence pledges (ATOP's defence category: a defence
-pledge, a nuclear umbrella) are the only double red lines, with an arrow to the beneficiary. A
-source's explicit "no pledge" is a thin grey dotted line ending in a bar. Each partner's box says
+pledge, a nuclear umbrella) are the only thick red lines, with an arrow to the beneficiary. A
+source's explicit "no pledge" draws no line: it shows in the partner's box, which says
 its pledge status in three values (pledged / stated: no pledge / not recorded). A legend explains
 what the picture uses.
 
@@ -52,7 +52,6 @@ KINDS: dict[str, KindStyle] = {
 }
 OTHER_KIND = KindStyle("other arrangement", "#999999")
 PLEDGE_COLOUR = "#B2182B"
-ABSENCE_COLOUR = "#8A8A8A"
 NODE_FILL = {PLEDGED: "#F4A582", STATED_NONE: "#E4E4E4", NOT_RECORDED: "#FFFFFF"}
 
 

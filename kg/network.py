@@ -24,8 +24,7 @@ from kg.store import Results, collect, select_oxigraph
 
 JAPAN = vocab.entity_iri("state/japan")
 # Where `kg build --infer` puts what the reasoner derived (see the reasoning issue); absent otherwise.
-INFERRED_GRAPH = vocab.GRAPH + "inferred"
-WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+INFERRED_GRAPH = vocab.GRAPH_INFERRED
 
 # Lifecycle statuses from the earliest stage to the latest; an arrangement several sources give
 # different statuses to is drawn at the latest stage any of them reports.
@@ -45,11 +44,6 @@ class Term:
 
     iri: str
     label: str
-
-    @property
-    def short(self) -> str:
-        """Entity id or CURIE of the IRI."""
-        return vocab.shorten(self.iri)
 
 
 @dataclass

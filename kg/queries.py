@@ -27,6 +27,7 @@ import pyoxigraph as ox
 import yaml
 
 from kg import vocab
+from kg.binding import without_comment_lines
 from kg.errors import InputError
 
 PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri)?\b")
@@ -79,7 +80,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         if isinstance(item, dict):
             defaults.update({str(k): str(v) for k, v in item.items()})
     params: dict[str, Param] = {}
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    body = without_comment_lines(text)
     for match in PARAM_RE.finditer(body):
         name, iri = match.group(1), bool(match.group(2))
         variable = f"_{name}{'_iri' if iri else ''}"

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.binding import bind_parameters
+from kg import vocab
+from kg.binding import bind_parameters, without_comment_lines
 from kg.errors import InputError, RemoteError
 from kg.version import software_version
 
@@ -34,7 +35,7 @@ TIMEOUT_S = 60
 
 
 def _user_agent() -> str:
-    return f"japan-security-kg/{software_version()} (+https://w3id.org/japan-security-kg)"
+    return f"japan-security-kg/{software_version()} (+{vocab.PROJECT_URL})"
 
 
 def _credentials() -> tuple[str, str] | None:
@@ -57,7 +58,7 @@ def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode
         client.setCredentials(*credentials)
     # SPARQLWrapper guesses the query type with regular expressions that also read comments (the
     # grlc header's "nuclear umbrella" made it a CLEAR update): send no comment lines, and say SELECT.
-    client.setQuery(bind_parameters(_without_comment_lines(query), bindings))
+    client.setQuery(bind_parameters(without_comment_lines(query), bindings))
     client.queryType = SELECT
     try:
         body = client.query().response.read()
@@ -71,10 +72,6 @@ def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         raise RemoteError(f"{endpoint}: the answer is not SPARQL JSON results ({exc}): {body[:200]!r}") from None
-
-
-def _without_comment_lines(query: str) -> str:
-    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
 
 
 def default_graph_store(endpoint: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 BASE = "https://w3id.org/japan-security-kg/"
+PROJECT_URL = BASE.rstrip("/")  # the project's home, as User-Agent headers name it
 KGO = BASE + "ontology#"
 ONTOLOGY_IRI = BASE + "ontology"
 ID = BASE + "id/"

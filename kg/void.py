@@ -31,7 +31,6 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 SPDX = "http://spdx.org/rdf/terms#"
 DATASET_IRI = vocab.BASE + "dataset"
 DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-CODE_LICENSE = "https://opensource.org/license/mit"
 NQUADS_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/application/n-quads"
 
 
@@ -184,7 +183,7 @@ def describe(stats: Statistics, dump: Path, sources: dict[str, str], version: st
         g.add((node, sd.name, rdflib.URIRef(graph)))
         g.add((node, RDFS.label, rdflib.Literal(graph.removeprefix(vocab.BASE), lang="en")))
         if graph in sources:
-            g.add((node, vocab_term(vocab.PROV, "wasDerivedFrom"), rdflib.URIRef(sources[graph])))
+            g.add((node, rdflib.URIRef(vocab.PROV + "wasDerivedFrom"), rdflib.URIRef(sources[graph])))
         add_counts(node, counts)
     for cls, n in sorted(stats.classes.items()):
         node = rdflib.URIRef(f"{DATASET_IRI}#class-{_fragment(cls)}")
@@ -197,13 +196,6 @@ def describe(stats: Statistics, dump: Path, sources: dict[str, str], version: st
         g.add((node, void.property, rdflib.URIRef(prop)))
         g.add((node, void.triples, integer(n)))
     return g.serialize(format="longturtle", encoding="utf-8")
-
-
-def vocab_term(namespace: str, local: str):
-    """An rdflib URIRef for ``namespace + local``."""
-    import rdflib
-
-    return rdflib.URIRef(namespace + local)
 
 
 def _fragment(iri: str) -> str:

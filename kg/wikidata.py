@@ -37,7 +37,6 @@ from kg.errors import InputError, RemoteError
 
 DEFAULT_LANGUAGES = ("en", "ja")
 CONTACT_ENV = "KG_WIKIDATA_CONTACT"
-PROJECT_URL = "https://w3id.org/japan-security-kg"
 SNIPPET = 160
 
 PREFIXES = (
@@ -104,7 +103,7 @@ def user_agent(contact: str | None) -> str:
 
     from kg.version import software_version
 
-    who = f"{PROJECT_URL}; {contact}" if contact else PROJECT_URL
+    who = f"{vocab.PROJECT_URL}; {contact}" if contact else vocab.PROJECT_URL
     return (f"japan-security-kg/{software_version()} ({who}) SPARQLWrapper/{SPARQLWrapper.__version__} "
             f"Python/{platform.python_version()}")
 
@@ -234,15 +233,11 @@ class Client:
             raise
         except SPARQLWrapperException as exc:  # 400, 401, 404, 414, 500, with the body in the message
             raise RemoteError(f"{endpoint} refused the query: {' '.join(str(exc).split())[:2 * SNIPPET]}") from None
-        except TimeoutError:
-            raise RemoteError(f"{endpoint} sent nothing for {self.options.timeout} s (--timeout); "
-                              "it may be overloaded. Try again later.") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
+        except (TimeoutError, urllib.error.URLError) as exc:
+            if isinstance(exc, TimeoutError) or isinstance(exc.reason, TimeoutError):
                 raise RemoteError(f"{endpoint} sent nothing for {self.options.timeout} s (--timeout); "
                                   "it may be overloaded. Try again later.") from None
-            raise RemoteError(f"cannot reach {endpoint}: {reason}") from None
+            raise RemoteError(f"cannot reach {endpoint}: {exc.reason}") from None
         except (http.client.HTTPException, ConnectionError) as exc:
             raise RemoteError(f"the connection to {endpoint} broke off: {exc!r}") from None
 
@@ -318,15 +313,14 @@ def _batches(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def fetch_snapshot(items: list[str], options: RefreshOptions, client: Client | None = None):
+def fetch_snapshot(items: list[str], options: RefreshOptions):
     """Ask the endpoint about ``items`` (Wikidata IRIs); the snapshot's data graph (rdflib) and client."""
     from rdflib import URIRef
-    from rdflib.namespace import RDFS
     from tqdm import tqdm
 
     from kg.snapshot import new_graphs
 
-    client = client or Client(options)
+    client = Client(options)
     data, _ = new_graphs()
     languages = _values(ox.Literal(lang) for lang in options.languages)
     batches = list(_batches(sorted(items), options.batch_size))
@@ -339,8 +333,7 @@ def fetch_snapshot(items: list[str], options: RefreshOptions, client: Client | N
               leave=False) as bar:
         for batch in batches:
             values = {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages}
-            for row in client.select(LABELS % values, ["item", "label"]):
-                data.add((_term(row["item"]), RDFS.label, _term(row["label"])))
+            _add_labels(client, data, values)
             bar.update()
             for row in client.select(INSTANCE_OF % values, ["item", "class"]):
                 data.add((_term(row["item"]), p31, _term(row["class"])))
@@ -365,11 +358,17 @@ def fetch_snapshot(items: list[str], options: RefreshOptions, client: Client | N
         bar.total += len(label_batches)
         bar.refresh()
         for batch in label_batches:
-            values = {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages}
-            for row in client.select(LABELS % values, ["item", "label"]):
-                data.add((_term(row["item"]), RDFS.label, _term(row["label"])))
+            _add_labels(client, data, {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages})
             bar.update()
     return data, client
+
+
+def _add_labels(client: Client, data, values: dict[str, str]) -> None:
+    """The labels of a batch of items, in the wanted languages, into the snapshot's data graph."""
+    from rdflib.namespace import RDFS
+
+    for row in client.select(LABELS % values, ["item", "label"]):
+        data.add((_term(row["item"]), RDFS.label, _term(row["label"])))
 
 
 def refresh(settings, options: RefreshOptions) -> RefreshResult:
