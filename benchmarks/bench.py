@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from cli_timing import median_seconds  # noqa: E402
+
 QUADS_PER_RECORD = 310  # measured: 1000 synthetic records give 310,241 quads
 
 
@@ -73,12 +75,7 @@ def embedded_latencies(build_dir: Path, runs: int) -> dict[str, float]:
     for name, query in catalogue(ROOT / "queries").items():
         text = bind_parameters(query.text, bind(query, {}))
         list(store.query(text, use_default_graph_as_union=True))  # warm-up
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            list(store.query(text, use_default_graph_as_union=True))
-            times.append(time.perf_counter() - start)
-        out[name] = statistics.median(times)
+        out[name] = median_seconds(lambda text=text: list(store.query(text, use_default_graph_as_union=True)), runs)
     return out
 
 

@@ -19,21 +19,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KG = [sys.executable, "-m", "kg"]
 
 
-def wall(argv: list[str], runs: int) -> list[float]:
-    """Wall-clock seconds of ``runs`` fresh processes (one warm-up run first, not counted)."""
-    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+def wall(argv: list[str], runs: int, warmup: bool = True) -> list[float]:
+    """Wall-clock seconds of ``runs`` fresh processes (after one warm-up run, not counted, unless
+    ``warmup`` is false); a failed run stops the benchmark with its output."""
+    times = []
+    for _ in range(runs + warmup):
+        start = time.perf_counter()
+        completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if completed.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return times[warmup:]
+
+
+def median_seconds(work: Callable[[], object], runs: int) -> float:
+    """Median wall-clock seconds of ``runs`` calls of ``work`` in this process."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+        work()
         times.append(time.perf_counter() - start)
-    return times
+    return statistics.median(times)
 
 
 def main() -> None:

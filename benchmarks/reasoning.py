@@ -1,7 +1,7 @@
 """Median wall time of `kg reason` (HermiT, Pellet) and of OWL 2 RL materialisation, by graph size.
 
     .venv/bin/kg build --infer
-    .venv/bin/python benchmarks/reasoning.py [--sizes 1,10,100] [--runs 5] [--owlrl-cap 120]
+    .venv/bin/python benchmarks/reasoning.py [--sizes 1,10,100] [--runs 5] [--owlrl-cap 120] [--build DIR]
 
 Synthetic graphs are the built article graph copied k times: every fact-introduced entity, fact,
 time node, source and graph gets a copy per k (agreements, obligations, statements, evidence),
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,8 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from cli_timing import KG, median_seconds, wall  # noqa: E402
 
 from kg import vocab  # noqa: E402
 from kg.export import read_quads  # noqa: E402
@@ -57,20 +58,10 @@ def synthetic(quads: list[ox.Quad], copies: int) -> list[ox.Quad]:
     return out
 
 
-def median_wall(argv: list[str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        completed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-        if completed.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed:\n{completed.stdout}\n{completed.stderr}")
-    return times
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,100")
+    parser.add_argument("--build", default=str(ROOT / "build"), help="the build whose dataset is copied")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--owlrl-cap", type=float, default=120.0, help="skip owlrl above this many seconds")
     args = parser.parse_args()
@@ -78,21 +69,17 @@ def main() -> None:
     from kg.owl_view import ReasoningInput, build_input
     from kg.reasoners import is_consistent, java_for
 
-    base = read_quads(ROOT / "build" / "dataset.nq")
+    base = read_quads(Path(args.build) / "dataset.nq")
     rows = []
     owlrl_over_cap = False
     with tempfile.TemporaryDirectory() as tmp:
         tbox = ReasoningInput(tbox=build_input(base).tbox, units={}).ntriples()
         for reasoner in ("hermit", "pellet"):
             java = java_for(reasoner)
-            jvm = statistics.median(median_wall([java.path, "-version"], args.runs))
-            fixed = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                is_consistent(tbox, reasoner, java)
-                fixed.append(time.perf_counter() - start)
+            jvm = statistics.median(wall([java.path, "-version"], args.runs, warmup=False))
+            fixed = median_seconds(lambda reasoner=reasoner, java=java: is_consistent(tbox, reasoner, java), args.runs)
             print(f"{reasoner}: {java.describe()}; Java start (java -version) {jvm * 1000:.0f} ms; "
-                  f"consistency of the ontology alone {statistics.median(fixed) * 1000:.0f} ms", flush=True)
+                  f"consistency of the ontology alone {fixed * 1000:.0f} ms", flush=True)
         for size in (int(s) for s in args.sizes.split(",")):
             quads = synthetic(base, size)
             directory = Path(tmp) / f"x{size}"
@@ -101,15 +88,11 @@ def main() -> None:
             asserted = sum(1 for q in quads if q.graph_name.value.startswith(vocab.GRAPH + "source/"))
             row = {"size": f"{size}x", "quads": len(quads), "asserted": asserted}
             for reasoner in ("hermit", "pellet"):
-                times = median_wall([sys.executable, "-m", "kg", "reason", "--reasoner", reasoner,
-                                     "--build", str(directory)], args.runs)
+                times = wall([*KG, "reason", "--reasoner", reasoner, "--build", str(directory)], args.runs,
+                             warmup=False)
                 row[reasoner] = statistics.median(times)
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                inferred = materialise(quads)
-                times.append(time.perf_counter() - start)
-            row["rl"] = statistics.median(times)
+            row["rl"] = median_seconds(lambda quads=quads: materialise(quads), args.runs)
+            inferred = materialise(quads)
             row["inferred"] = sum(1 for q in inferred if q.graph_name.value == vocab.GRAPH_INFERRED)
             if owlrl_over_cap:
                 row["owlrl"] = None
@@ -131,14 +114,13 @@ def main() -> None:
 
 
 def owlrl_seconds(quads: list[ox.Quad]) -> float:
-    """One owlrl run on the same input as materialise (ontology, registry, source graphs)."""
+    """One owlrl run on the same input as materialise (:func:`kg.owl2rl.rl_inputs`)."""
     import owlrl
-    import rdflib
 
-    triples = [q.triple for q in quads if q.graph_name.value in (vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES)
-               or q.graph_name.value.startswith(vocab.GRAPH + "source/")]
-    graph = rdflib.Graph()
-    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    from kg.owl2rl import rl_inputs
+    from kg.terms import rdflib_graph
+
+    graph = rdflib_graph(rl_inputs(quads)[0])
     start = time.perf_counter()
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
     return time.perf_counter() - start

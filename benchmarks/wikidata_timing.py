@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.cli_timing import wall  # noqa: E402
+from cli_timing import KG, wall  # noqa: E402
+
 from tests.servers import oxigraph_server  # noqa: E402
 
-KG = [sys.executable, "-m", "kg"]
 TRIVIAL = """
 import sys
 from SPARQLWrapper import JSON, POST, SPARQLWrapper

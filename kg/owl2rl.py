@@ -153,22 +153,29 @@ def violations(triples: Iterable[ox.Triple]) -> list[RuleViolation]:
     return found
 
 
-def materialise(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """The inferred graph for ``kg build --infer``: RL entailments of the ontology, the registry and the
-    source graphs (not the provenance) in ``graph/inferred``, described in ``graph/provenance/inferred``."""
-    from importlib import metadata
-
+def rl_inputs(quads: list[ox.Quad]) -> tuple[list[ox.Triple], list[str]]:
+    """What materialisation reads, and the graphs it comes from: the ontology, the registry and the
+    source graphs (not the provenance), without the links out to Wikidata items (owl:sameAs would
+    copy every fact onto the items)."""
     from kg.owl_view import is_link_out
 
     inputs = [vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES]
     triples = []
     for quad in quads:
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        # Links to Wikidata items stay out: owl:sameAs would copy every fact onto the items.
         if (graph in inputs[:2] or graph.startswith(vocab.GRAPH + "source/")) and not is_link_out(quad.triple):
             triples.append(quad.triple)
             if graph not in inputs:
                 inputs.append(graph)
+    return triples, inputs
+
+
+def materialise(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The inferred graph for ``kg build --infer``: RL entailments of :func:`rl_inputs` in
+    ``graph/inferred``, described in ``graph/provenance/inferred``."""
+    from importlib import metadata
+
+    triples, inputs = rl_inputs(quads)
     inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
     out = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in inferred_triples(triples)]
     version = metadata.version("reasonable")

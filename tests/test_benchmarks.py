@@ -47,3 +47,10 @@ def test_load_test_reports_no_errors(built):
     completed = _run("benchmarks/load.py", "--clients", "2", "--seconds", "2", "--build", str(built.build_dir))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "errors: 0" in completed.stdout and "queries/s" in completed.stdout
+
+
+def test_reasoning_benchmark_prints_its_table(built):
+    completed = _run("benchmarks/reasoning.py", "--sizes", "1", "--runs", "1", "--build", str(built.build_dir))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "consistency of the ontology alone" in completed.stdout
+    assert "| 1x | " in completed.stdout and "| 349 |" in completed.stdout  # the article graph's RL entailments

@@ -307,17 +307,12 @@ def test_reasonable_agrees_with_owlrl_the_reference_implementation(built):
     """owlrl (pure Python, the W3C rules as written) derives the same kgo entailments about the data,
     except those that need owl:hasSelf, which OWL 2 RL lacks and our extra rule adds."""
     import owlrl
-    import rdflib
 
-    from kg.owl2rl import closure
+    from kg.owl2rl import closure, rl_inputs
+    from kg.terms import rdflib_graph
 
-    quads = read_quads(built.dataset_file)
-    from kg.owl_view import is_link_out
-
-    inputs = [q.triple for q in quads if (q.graph_name.value in (vocab.GRAPH_ONTOLOGY, vocab.GRAPH_ENTITIES)
-              or q.graph_name.value.startswith(vocab.GRAPH + "source/")) and not is_link_out(q.triple)]
-    graph = rdflib.Graph()
-    graph.parse(data=ox.serialize(inputs, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    inputs, _ = rl_inputs(read_quads(built.dataset_file))
+    graph = rdflib_graph(inputs)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
 
     def about_data(triples):
