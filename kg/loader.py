@@ -249,10 +249,11 @@ def _source_description(source: Source, doc: ox.NamedNode, graph_iri: ox.NamedNo
     yield graph_iri, PROV.wasGeneratedBy, activity
     yield activity, RDF.type, PROV.Activity
     yield activity, PROV.used, doc
-    agent = ox.NamedNode(f"{vocab.ID}software/japan-security-kg/{software_version()}")
+    agent_iri, agent_label = vocab.software_agent(software_version())
+    agent = ox.NamedNode(agent_iri)
     yield activity, PROV.wasAssociatedWith, agent
     yield agent, RDF.type, PROV.SoftwareAgent
-    yield agent, RDFS.label, literal(f"japan-security-kg loader {software_version()}", lang="en")
+    yield agent, RDFS.label, literal(agent_label, lang="en")
 
 
 def _annotation_triples(fact: Fact, annotation: ox.NamedNode, doc: ox.NamedNode, activity: ox.NamedNode, anchor: Anchor

@@ -103,13 +103,14 @@ def describe_snapshot(provenance, kind: str, description: str, derived_from: str
     provenance.add((URIRef(GRAPH_WIKIDATA), PROV.wasDerivedFrom, doc))
     if kind == LIVE_REFRESH:
         activity = URIRef(vocab.ID + "activity/wikidata-refresh")
-        agent = URIRef(f"{vocab.ID}software/japan-security-kg/{software_version()}")
+        agent_iri, agent_label = vocab.software_agent(software_version())
+        agent = URIRef(agent_iri)
         provenance.add((doc, DCTERMS.license, URIRef(CC0)))
         provenance.add((doc, PROV.wasGeneratedBy, activity))
         provenance.add((activity, RDF.type, PROV.Activity))
         provenance.add((activity, PROV.wasAssociatedWith, agent))
         provenance.add((agent, RDF.type, PROV.SoftwareAgent))
-        provenance.add((agent, RDFS.label, Literal(f"japan-security-kg {software_version()}", lang="en")))
+        provenance.add((agent, RDFS.label, Literal(agent_label, lang="en")))
         if endpoint:
             provenance.add((activity, PROV.used, URIRef(endpoint)))
         if retrieved:

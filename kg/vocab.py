@@ -144,3 +144,8 @@ def shorten(iri: str) -> str:
 def sparql_prologue() -> str:
     """PREFIX declarations for every known prefix, for ad-hoc queries."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def software_agent(version: str) -> tuple[str, str]:
+    """This software as a PROV agent, the IRI and English label every graph that cites it uses."""
+    return f"{ID}software/japan-security-kg/{version}", f"japan-security-kg {version}"

@@ -109,6 +109,11 @@ def test_refreshed_snapshot_builds_and_answers_in_japanese(tmp_path, cli, wikida
     result = build(settings)
     assert "live refresh from http://127.0.0.1:" in result.info["wikidata_snapshot"]
     store = open_oxigraph(settings.dataset_file)
+    agents = rows_of(run_query(store, f"""
+        SELECT DISTINCT ?agent ?label WHERE {{ ?activity <{vocab.PROV}wasAssociatedWith> ?agent .
+          ?agent <{vocab.RDFS}label> ?label }}"""))
+    software = [row for row in agents if "software/japan-security-kg/" in row[0]]
+    assert len(software) == 1, f"the loader and the refresh name this software alike: {software}"
     for name, expected_file, params in (("partner-labels", "partner-labels-ja", {"language": "ja"}),
                                         ("partner-memberships", "partner-memberships", {})):
         query = find(ROOT / "queries", name)
