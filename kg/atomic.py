@@ -1,4 +1,4 @@
-"""Write files so that a reader never sees half of one and a failure leaves the old one intact."""
+"""Write files and directories so that a reader never sees half of one and a failure leaves the old one intact."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def write_all_atomically(files: Mapping[Path, bytes]) -> None:
         for _, tmp in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Put a fully written ``staging`` directory in place of ``target`` by renames: the old one is moved
+    aside, the new one renamed in, then the old one removed (a directory cannot be renamed over)."""
+    import shutil
+
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, retired / target.name)
+    os.rename(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)

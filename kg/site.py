@@ -32,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import vocab
+from kg.atomic import replace_directory
 from kg.config import Settings
 from kg.diagram import draw, slug
 from kg.docs import ontology_html, require
@@ -135,22 +136,11 @@ def generate_site(settings: Settings, out_dir: Path | None = None) -> SiteReport
         report = _write_site(settings, store, staging)
         report.out_dir = out
         os.chmod(staging, 0o755)  # mkdtemp makes it private; the site is meant to be read
-        _swap(staging, out)
+        replace_directory(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging``: the old site is moved aside, the new one renamed in, the old removed."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.rename(out, old / out.name)
-        os.rename(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(staging, out)
 
 
 class _Writer:

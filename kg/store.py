@@ -101,19 +101,11 @@ def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:
 
 
 def swap_store(build_dir: Path, staging: Path) -> Path:
-    """Replace ``build/store`` with a staged store by renames (the old one is removed after)."""
-    import shutil
-    import tempfile
+    """Replace ``build/store`` with a staged store (:func:`kg.atomic.replace_directory`)."""
+    from kg.atomic import replace_directory
 
     target = build_dir / STORE_DIR
-    retired = None
-    if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=".store-old-", dir=build_dir))
-        retired.rmdir()
-        target.rename(retired)
-    staging.rename(target)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+    replace_directory(staging, target)
     return target
 
 
