@@ -66,6 +66,8 @@ bench-reasoning: build
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests benchmarks
+	@# the layering of kg/ (docs/architecture.md; contract in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest

@@ -66,9 +66,9 @@ def time_build(data: Path, texts: list[Path], build_dir: Path, runs: int, valida
 def embedded_latencies(build_dir: Path, runs: int) -> dict[str, float]:
     import pyoxigraph as ox
 
-    from kg.binding import bind_parameters
-    from kg.queries import bind, catalogue
-    from kg.store import STORE_DIR
+    from kg.query.binding import bind_parameters
+    from kg.query.catalogue import bind, catalogue
+    from kg.query.store import STORE_DIR
 
     store = ox.Store.read_only(str(build_dir / STORE_DIR))
     out = {}
@@ -83,8 +83,8 @@ def rdflib_latencies(build_dir: Path, cap: float) -> tuple[dict[str, float | Non
     """Median seconds per query on rdflib (None: over the cap), and the time rdflib took to load."""
     import rdflib
 
-    from kg.binding import bind_parameters
-    from kg.queries import bind, catalogue
+    from kg.query.binding import bind_parameters
+    from kg.query.catalogue import bind, catalogue
 
     start = time.perf_counter()
     dataset = rdflib.Dataset(default_union=True)

@@ -5,6 +5,10 @@
 Baseline: a bare interpreter start (``python -c pass``), measured in the same run, so the ratio
 says how much of a command's time is the command rather than Python itself.
 
+With ``--against DIR`` (a checkout of another revision, e.g. ``git worktree add /tmp/before HEAD~1``),
+the cold query is also timed with that checkout's ``kg`` package first on ``PYTHONPATH``, the two
+interleaved run by run, so a before/after comparison shares the machine's state.
+
 The package's bytecode is compiled first (``compileall``, as ``pip install`` and ``make build`` do),
 so that an environment with PYTHONDONTWRITEBYTECODE set measures the CLI, not the compiler.
 """
@@ -52,8 +56,12 @@ def median_seconds(work: Callable[[], object], runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="another checkout whose cold kg query is timed in the same run, interleaved")
     args = parser.parse_args()
     compileall.compile_dir(ROOT / "kg", quiet=1)
+    if args.against:
+        compileall.compile_dir(args.against / "kg", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
             "baseline: python -c pass": [sys.executable, "-c", "pass"],
@@ -64,7 +72,31 @@ def main() -> None:
                 *KG, "query", "partners-without-defense-pledge", "--format", "json", "--build", tmp],
         }
         results = {name: wall(argv, args.runs) for name, argv in cases.items()}
+        if args.against:
+            results.update(interleaved(args.against, tmp, args.runs))
     print_table(results, args.runs)
+
+
+def interleaved(other: Path, build_dir: str, runs: int) -> dict[str, list[float]]:
+    """The cold headline query of this checkout and of ``other``, alternating run by run."""
+    query = [*KG, "query", "partners-without-defense-pledge", "--build", build_dir]
+    env_other = {**os.environ, "PYTHONPATH": str(other.resolve())}
+    this, that = [], []
+    for _ in range(runs):
+        this += timed(query, None)
+        that += timed(query, env_other)
+    return {"kg query (cold), this checkout, interleaved": this,
+            f"kg query (cold), {other}, interleaved": that}
+
+
+def timed(argv: list[str], env: dict | None) -> list[float]:
+    """One fresh process's wall-clock seconds."""
+    start = time.perf_counter()
+    completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return [elapsed]
 
 
 def print_table(results: dict[str, list[float]], runs: int, baseline: str = "baseline: python -c pass") -> None:

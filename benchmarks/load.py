@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.serve import stop  # noqa: E402
+from kg.query.serve import stop  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 
@@ -61,9 +61,9 @@ def main() -> None:
     parser.add_argument("--build", default=str(ROOT / "build"))
     args = parser.parse_args()
 
-    from kg.binding import bind_parameters
-    from kg.queries import bind, find
-    from kg.store import STORE_DIR, collect, select_oxigraph
+    from kg.query.binding import bind_parameters
+    from kg.query.catalogue import bind, find
+    from kg.query.store import STORE_DIR, collect, select_oxigraph
 
     query = find(ROOT / "queries", args.query)
     bindings = bind(query, {})

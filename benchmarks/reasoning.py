@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from cli_timing import KG, median_seconds, wall  # noqa: E402
 
 from kg import vocab  # noqa: E402
-from kg.export import read_quads  # noqa: E402
+from kg.graph.export import read_quads  # noqa: E402
 
 
 def synthetic(quads: list[ox.Quad], copies: int) -> list[ox.Quad]:
@@ -65,9 +65,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--owlrl-cap", type=float, default=120.0, help="skip owlrl above this many seconds")
     args = parser.parse_args()
-    from kg.owl2rl import materialise
-    from kg.owl_view import ReasoningInput, build_input
-    from kg.reasoners import is_consistent, java_for
+    from kg.checks.owl2rl import materialise
+    from kg.checks.owl_view import ReasoningInput, build_input
+    from kg.checks.reasoners import is_consistent, java_for
 
     base = read_quads(Path(args.build) / "dataset.nq")
     rows = []
@@ -117,7 +117,7 @@ def owlrl_seconds(quads: list[ox.Quad]) -> float:
     """One owlrl run on the same input as materialise (:func:`kg.owl2rl.rl_inputs`)."""
     import owlrl
 
-    from kg.owl2rl import rl_inputs
+    from kg.checks.owl2rl import rl_inputs
     from kg.terms import rdflib_graph
 
     graph = rdflib_graph(rl_inputs(quads)[0])

@@ -83,8 +83,8 @@ def generate(out: Path, records: int, partners: int = 200, per_source: int = 50,
     """Write the synthetic data and texts; returns counts."""
     import yaml
 
-    from kg.grounding import IndexedText, anchors_document
-    from kg.model import Fact, Source
+    from kg.sources.grounding import IndexedText, anchors_document
+    from kg.sources.model import Fact, Source
 
     rng = random.Random(seed)
     if out.exists():

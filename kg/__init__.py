@@ -25,10 +25,10 @@ _LAZY = {
 
 
 def run_stored_query(name: str, params: dict[str, str] | None = None, settings: Any = None):
-    """Run a stored query on the built graph (pyoxigraph); returns :class:`kg.store.Results`."""
+    """Run a stored query on the built graph (pyoxigraph); returns :class:`kg.query.store.Results`."""
     from kg.config import Settings
-    from kg.queries import bind, find
-    from kg.store import collect, open_oxigraph, select_oxigraph
+    from kg.query.catalogue import bind, find
+    from kg.query.store import collect, open_oxigraph, select_oxigraph
 
     settings = settings or Settings()
     query = find(settings.queries_dir, name)

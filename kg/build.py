@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,26 +17,9 @@ from kg import vocab
 from kg.atomic import write_all_atomically
 from kg.config import Settings
 from kg.errors import CheckFailed
-from kg.grounding import (
-    Anchor,
-    anchors_document,
-    anchors_without_text,
-    check_recorded,
-    find_text,
-    ground_source,
-    read_anchors,
-)
-from kg.model import Corpus
-from kg.ontology import index_of, read_ontology
-from kg.sources import load_corpus, require_corpus_sources
-
-
-@dataclass
-class Grounding:
-    """Anchors per source, and for each source the text it was verified against (None: recorded only)."""
-
-    anchors: dict[str, dict[str, Anchor]] = field(default_factory=dict)
-    verified_against: dict[str, Path | None] = field(default_factory=dict)
+from kg.ontology import read_ontology
+from kg.sources.corpus import Grounding, ground_corpus, load_checked_corpus
+from kg.sources.model import Corpus
 
 
 @dataclass
@@ -50,62 +33,16 @@ class BuildResult:
     info: dict
 
 
-def load_checked_corpus(settings: Settings, ontology: list | None = None) -> Corpus:
-    """The checked corpus, its facts resolved against the ontology's terms (``ontology``: the
-    triples of :func:`kg.ontology.read_ontology`, when the caller has read them already)."""
-    index = index_of(ontology if ontology is not None else read_ontology(settings.ontology_dir))
-    corpus = load_corpus(settings.data_dir, index, settings.extra_sources)
-    require_corpus_sources(corpus)
-    return corpus
-
-
-def ground_corpus(corpus: Corpus, text_path: list[Path]) -> Grounding:
-    """Verify every quote against its text where the text is available, else use recorded anchors."""
-    grounding = Grounding()
-    for source in corpus.sources:
-        text = find_text(source, text_path)
-        recorded = read_anchors(source)
-        if text is not None:
-            fresh = ground_source(source, text)
-            check_recorded(source, recorded, fresh)
-            grounding.anchors[source.source_id] = fresh
-        else:
-            grounding.anchors[source.source_id] = anchors_without_text(source, recorded)
-        grounding.verified_against[source.source_id] = text
-    return grounding
-
-
-def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> list[Path]:
-    """``kg ground``: locate every quote in its text and write each source's anchors.json."""
-    from kg.errors import InputError
-
-    corpus = load_checked_corpus(settings)
-    wanted = [s for s in corpus.sources if not source_ids or s.source_id in source_ids]
-    missing = sorted(set(source_ids or []) - {s.source_id for s in corpus.sources})
-    if missing:
-        raise InputError(f"no source with id {', '.join(missing)}")
-    files: dict[Path, bytes] = {}
-    for source in wanted:
-        text = find_text(source, settings.text_path or [])
-        if text is None:
-            searched = ", ".join(map(str, settings.text_path or []))
-            raise InputError(f"{source.source_file}: text {source.text_file!r} not found on the text search "
-                             f"path ({searched}); set --texts or KG_TEXTS")
-        files[source.anchors_file] = anchors_document(source, ground_source(source, text)).encode("utf-8")
-    write_all_atomically(files)
-    return list(files)
-
-
 def build(settings: Settings, validate: bool = True, infer: bool = False) -> BuildResult:
     """Run the whole pipeline and write build/dataset.nq and build/build-info.json.
 
     With ``infer``, the OWL 2 RL entailments go into their own named graph (``graph/inferred``),
     never into the asserted graphs.
     """
-    from kg.export import canonical_quads
-    from kg.loader import build_quads, ontology_quads
-    from kg.mappings import add_mappings
-    from kg.snapshot import add_snapshot
+    from kg.graph.export import canonical_quads
+    from kg.graph.loader import build_quads, ontology_quads
+    from kg.graph.mappings import add_mappings
+    from kg.graph.snapshot import add_snapshot
     from kg.terms import quads_of_rdflib_dataset
     from kg.version import software_version
 
@@ -122,14 +59,14 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     snapshot = add_snapshot(extra, settings.data_dir)
     quads += quads_of_rdflib_dataset(extra)
     if infer:
-        from kg.owl2rl import materialise
+        from kg.checks.owl2rl import materialise
 
         quads += materialise(quads)
     # The quads are written as built, never read back from a Store: Oxigraph's store normalises derived
     # datatypes (xsd:nonNegativeInteger becomes xsd:integer, oxigraph issue #526).
     quads = canonical_quads(quads)
     if validate:
-        from kg.validate import check_all
+        from kg.checks.validate import check_all
 
         store = ox.Store()
         store.extend(quads)
@@ -143,7 +80,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         settings.dataset_file: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
         settings.build_info_file: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     }
-    from kg.store import discard_store, stage_store, swap_store
+    from kg.query.store import discard_store, stage_store, swap_store
 
     staged = stage_store(settings.build_dir, quads)
     try:

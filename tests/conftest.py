@@ -15,8 +15,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.config import Settings, default_text_path
-from kg.store import Results, collect, open_oxigraph, select_oxigraph
-from kg.table import cell_text
+from kg.query.store import Results, collect, open_oxigraph, select_oxigraph
+from kg.query.table import cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -122,7 +122,7 @@ def derived_build(tmp_path: Path, source: Settings, extra_nquads: str = "", keep
 @pytest.fixture(scope="session")
 def site(built) -> Path:
     """The static site of the session build (kg site), generated once."""
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     return generate_site(built).out_dir
 

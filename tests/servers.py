@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.serve import oxigraph_executable, stop, wait_until_listening
+from kg.query.serve import oxigraph_executable, stop, wait_until_listening
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "fixture.ttl"
 

@@ -26,7 +26,7 @@ def test_synthetic_sources_build_and_answer(tmp_path):
     assert result.info["sources"]["synthetic-00000"]["quotes"] == "verified against the text"
     # partners without a Wikidata link get no Wikidata label (a regression seen at scale)
     from kg import run_stored_query
-    from kg.table import cell_text
+    from kg.query.table import cell_text
 
     rows = run_stored_query("partner-labels", settings=settings).rows
     synthetic = [r for r in rows if cell_text(r["partner"]).startswith("state/partner-")]

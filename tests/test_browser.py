@@ -149,7 +149,7 @@ def test_every_page_opens_without_errors(browser, site):
 
 
 def test_a_site_from_a_graph_without_arrangements_is_an_empty_map(browser, empty_graph_build, tmp_path):
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     out = generate_site(empty_graph_build, tmp_path / "site").out_dir
     watched = Watched(browser).open(out / "index.html")

@@ -9,9 +9,9 @@ import pytest
 
 from kg import vocab
 from kg.build import build
+from kg.checks.validate import check_all, run_quality_checks
 from kg.errors import CheckFailed
-from kg.export import read_quads
-from kg.validate import check_all, run_quality_checks
+from kg.graph.export import read_quads
 
 from .conftest import ARTICLE, FIXTURE_TEXTS, ROOT, make_settings, rows_of, run_query
 

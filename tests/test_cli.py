@@ -10,7 +10,7 @@ import sys
 import pyoxigraph as ox
 import pytest
 
-from kg.queries import catalogue
+from kg.query.catalogue import catalogue
 
 from .conftest import ARTICLE, ROOT
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kg.coverage import sentence_coverage, sentences
-from kg.grounding import Anchor
+from kg.sources.coverage import sentence_coverage, sentences
+from kg.sources.grounding import Anchor
 
 from .conftest import ARTICLE
 

@@ -8,9 +8,9 @@ from xml.etree import ElementTree
 import pytest
 
 from kg import vocab
-from kg.diagram import KINDS, dot_source, draw, recorded_digest, slug
-from kg.network import load_network
-from kg.store import open_oxigraph
+from kg.publish.diagram import KINDS, dot_source, draw, recorded_digest, slug
+from kg.publish.network import load_network
+from kg.query.store import open_oxigraph
 
 from .conftest import ROOT, derived_build
 

@@ -15,8 +15,8 @@ import rdflib
 from rdflib.namespace import RDF
 
 from kg import vocab
-from kg.context import context_json
-from kg.void import DATASET_IRI
+from kg.publish.context import context_json
+from kg.publish.void import DATASET_IRI
 
 from .conftest import ROOT, derived_build
 
@@ -31,7 +31,7 @@ UK_RAA = "agreement/japan-uk-reciprocal-access-agreement"
 
 @pytest.fixture(scope="module")
 def docs(built, tmp_path_factory):
-    from kg.docs import write_docs
+    from kg.publish.docs import write_docs
 
     return write_docs(built, tmp_path_factory.mktemp("docs"))
 
@@ -77,8 +77,8 @@ ex:D a owl:Class ; rdfs:label "delta" ;
 
 def test_pylode_renders_nested_class_expressions_in_a_stable_order(tmp_path):
     """pyLODE 3.x fails on a union inside an intersection (TypeError: unhashable type: 'list') and orders
-    members differently on each run; kg.docs works around both (see _patch_pylode_set_classes)."""
-    from kg.docs import ontology_html
+    members differently on each run; kg.publish.docs works around both (see _patch_pylode_set_classes)."""
+    from kg.publish.docs import ontology_html
 
     (tmp_path / "kgo.ttl").write_text(NESTED, encoding="utf-8")
     first = ontology_html(tmp_path)
@@ -90,8 +90,8 @@ def test_pylode_renders_nested_class_expressions_in_a_stable_order(tmp_path):
 
 
 def test_pylode_failure_is_an_input_error(tmp_path):
-    from kg.docs import ontology_html
     from kg.errors import InputError
+    from kg.publish.docs import ontology_html
 
     (tmp_path / "kgo.ttl").write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
                                       "<http://example.org/o> a owl:Ontology .\n", encoding="utf-8")
@@ -276,7 +276,7 @@ def test_void_distribution_is_the_dump_beside_it(built, docs, void):
 
 def test_void_counts_follow_the_data_not_a_template(built, tmp_path):
     """Drop one source's graphs: every number changes accordingly."""
-    from kg.docs import write_docs
+    from kg.publish.docs import write_docs
 
     smaller = derived_build(tmp_path, built, keep=lambda line: "reference-tour-2023-01" not in line)
     outputs = write_docs(smaller, tmp_path / "docs")
@@ -287,8 +287,8 @@ def test_void_counts_follow_the_data_not_a_template(built, tmp_path):
 
 
 def test_void_is_deterministic(built, docs, tmp_path):
-    from kg.store import open_oxigraph
-    from kg.void import void_turtle
+    from kg.publish.void import void_turtle
+    from kg.query.store import open_oxigraph
 
     again = void_turtle(open_oxigraph(built.dataset_file), built.dataset_file, "0.1.0")
     assert again == void_turtle(open_oxigraph(built.dataset_file), built.dataset_file, "0.1.0")

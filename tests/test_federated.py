@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from kg.queries import all_queries, bind, federated_catalogue
+from kg.query.catalogue import all_queries, bind, federated_catalogue
 
 from .conftest import ROOT, rows_of
 
@@ -33,8 +33,8 @@ def test_names_are_unique_across_stored_and_federated_queries():
 
 @pytest.mark.parametrize("name", sorted(FEDERATED))
 def test_federated_query_returns_exactly_the_expected_rows(name, built, wikidata_fixture_endpoint):
-    from kg.federation import run_federated
-    from kg.store import collect, open_oxigraph
+    from kg.query.federation import run_federated
+    from kg.query.store import collect, open_oxigraph
 
     query = FEDERATED[name]
     want = json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from kg.errors import InputError
-from kg.grounding import (
+from kg.sources.grounding import (
     IndexedText,
     anchors_document,
     anchors_without_text,
@@ -17,7 +17,7 @@ from kg.grounding import (
     normalise,
     read_anchors,
 )
-from kg.model import Fact, Source, Where
+from kg.sources.model import Fact, Source, Where
 
 from .conftest import ARTICLE, FIXTURE_TEXTS, FIXTURES, ROOT
 

@@ -97,7 +97,7 @@ def test_the_fast_schema_check_never_accepts_what_jsonschema_rejects():
     """check_schema trusts fastjsonschema's 'valid'; it must agree with jsonschema on every data file."""
     import jsonschema
 
-    from kg.yamlio import _fast_validator, _schema, read_yaml
+    from kg.sources.yamlio import _fast_validator, _schema, read_yaml
 
     from .conftest import ROOT
 

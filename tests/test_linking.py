@@ -8,9 +8,10 @@ import pyoxigraph as ox
 import pytest
 
 from kg import vocab
-from kg.build import build, load_checked_corpus, record_anchors
+from kg.build import build
 from kg.errors import CheckFailed
-from kg.linking import link_report, read_reference
+from kg.linking.report import link_report, read_reference
+from kg.sources.corpus import load_checked_corpus, record_anchors
 
 from .conftest import copy_data, make_settings, reference_file, verified_wikidata_ids
 

@@ -7,7 +7,7 @@ import rdflib
 
 from kg import vocab
 from kg.errors import InputError
-from kg.mappings import MAPPINGS_FILE, NO_TERM_FOUND, read_sssom
+from kg.graph.mappings import MAPPINGS_FILE, NO_TERM_FOUND, read_sssom
 from kg.ontology import build_index, load_ontology_graph
 
 from .conftest import ROOT, rows_of, run_query, verified_wikidata_ids

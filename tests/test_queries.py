@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.queries import bind, catalogue, find, iri_term
-from kg.store import select_rdflib
-from kg.table import cell_text
+from kg.query.catalogue import bind, catalogue, find, iri_term
+from kg.query.store import select_rdflib
+from kg.query.table import cell_text
 
 from .conftest import ARTICLE, ROOT, rows_of, run_query
 
@@ -145,7 +145,7 @@ def test_expected_files_name_their_query(tmp_path):
 def test_parameters_become_constants_only_where_they_are_variables():
     import pyoxigraph as ox
 
-    from kg.binding import bind_parameters
+    from kg.query.binding import bind_parameters
 
     query = '''# ?_x in a comment stays
 SELECT ?a ?_x WHERE {

@@ -13,12 +13,12 @@ import pytest
 
 from kg import vocab
 from kg.build import build
-from kg.explain import quickxplain
-from kg.export import read_quads
-from kg.java import JavaUnavailable, find_java, probe
-from kg.owl_view import ReasoningInput, UnitKey, build_input
-from kg.reasoners import ReasonerFailed, classify, is_consistent, java_for
-from kg.reasoning import reason
+from kg.checks.explain import quickxplain
+from kg.checks.java import JavaUnavailable, find_java, probe
+from kg.checks.owl_view import ReasoningInput, UnitKey, build_input
+from kg.checks.reasoners import ReasonerFailed, classify, is_consistent, java_for
+from kg.checks.reasoning import reason
+from kg.graph.export import read_quads
 
 from .conftest import ARTICLE, FIXTURES, ROOT, make_settings
 
@@ -308,7 +308,7 @@ def test_reasonable_agrees_with_owlrl_the_reference_implementation(built):
     except those that need owl:hasSelf, which OWL 2 RL lacks and our extra rule adds."""
     import owlrl
 
-    from kg.owl2rl import closure, rl_inputs
+    from kg.checks.owl2rl import closure, rl_inputs
     from kg.terms import rdflib_graph
 
     inputs, _ = rl_inputs(read_quads(built.dataset_file))

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from kg.build import build
-from kg.store import open_oxigraph
+from kg.query.store import open_oxigraph
 
 from .conftest import FIXTURES, ROOT, make_settings, rows_of, run_query
 
@@ -30,7 +30,7 @@ def test_second_source_is_its_own_named_graph(two_sources):
 
 
 def test_a_partner_with_an_arrangement_but_no_pledge_statement_is_not_recorded(two_sources):
-    from kg.queries import bind, find
+    from kg.query.catalogue import bind, find
 
     _, _, store = two_sources
     query = find(ROOT / "queries", "partners-without-defense-pledge")

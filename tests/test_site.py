@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kg import vocab
-from kg.queries import catalogue
+from kg.query.catalogue import catalogue
 
 from .conftest import ARTICLE, derived_build
 
@@ -109,7 +109,7 @@ def test_the_link_checker_finds_a_broken_link(site, tmp_path):
 
 
 def test_a_party_without_a_page_is_drawn_without_a_link(built, tmp_path):
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     org = vocab.entity_iri("org/example-defence-organisation")
     graph = vocab.source_graph(ARTICLE)
@@ -165,8 +165,8 @@ def test_pledge_status_in_three_values_on_every_partner_page(site):
 
 
 def test_every_stored_query_page_shows_its_current_results(site, built, store):
-    from kg.queries import bind
-    from kg.store import collect, select_oxigraph
+    from kg.query.catalogue import bind
+    from kg.query.store import collect, select_oxigraph
 
     for name, query in catalogue(built.queries_dir).items():
         rows = collect(select_oxigraph(store, query.text, bind(query, {}))).rows
@@ -182,7 +182,7 @@ def test_map_is_inline_and_links_to_partner_pages(site):
 
 
 def test_everything_is_escaped(built, tmp_path):
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     hostile = '<script>alert("x")</script> & co'
     extra = (f'<{UK}> <{vocab.RDFS}label> "{hostile.replace(chr(34), chr(92) + chr(34))}"@en '
@@ -195,8 +195,8 @@ def test_everything_is_escaped(built, tmp_path):
 
 
 def test_wikidata_links_and_inferences_are_shown_where_the_graph_has_them(built, tmp_path):
-    from kg.network import INFERRED_GRAPH
-    from kg.site import generate_site
+    from kg.publish.network import INFERRED_GRAPH
+    from kg.publish.site import generate_site
 
     def plain(line: str) -> bool:  # the graph without Wikidata links or inferences, whatever the build has
         return f"<{INFERRED_GRAPH}>" not in line and "wikidata.org/entity/" not in line
@@ -223,7 +223,7 @@ def test_wikidata_links_and_inferences_are_shown_where_the_graph_has_them(built,
 
 
 def test_passages_link_to_the_text_with_rfc5147_where_a_source_has_a_url(built, site, tmp_path):
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     assert "#char=" not in (site / "sources" / f"{ARTICLE}.html").read_text(encoding="utf-8")
     url = "https://example.org/japan-looks-beyond"
@@ -257,12 +257,12 @@ def test_output_is_replaced_atomically_and_a_foreign_directory_is_refused(built,
     assert not (out / "stale.html").exists()
     # a failure while generating leaves the previous site as it was, and no temporary directory
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
-    import kg.site
+    import kg.publish.site
 
     def broken(_):
-        raise kg.site.InputError("pyLODE exploded")
+        raise kg.publish.site.InputError("pyLODE exploded")
 
-    monkeypatch.setattr(kg.site, "ontology_html", broken)
+    monkeypatch.setattr(kg.publish.site, "ontology_html", broken)
     code, _, err = cli("site", "--out", str(out), "--build", str(built.build_dir))
     assert code == 2 and "pyLODE exploded" in err
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
@@ -284,7 +284,7 @@ def test_an_empty_graph_gives_a_site_that_says_so(cli, empty_graph_build, tmp_pa
 
 
 def test_generation_is_deterministic(built, site, tmp_path):
-    from kg.site import generate_site
+    from kg.publish.site import generate_site
 
     again = generate_site(built, tmp_path / "again").out_dir
     files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())

@@ -12,8 +12,8 @@ import rdflib
 
 from kg import vocab
 from kg.errors import InputError, RemoteError
-from kg.snapshot import GRAPH_WIKIDATA, PROVENANCE_FILE, SNAPSHOT_FILE, serialise
-from kg.wikidata import Client, RefreshOptions, check_options, parse_results, retry_after, user_agent
+from kg.graph.snapshot import GRAPH_WIKIDATA, PROVENANCE_FILE, SNAPSHOT_FILE, serialise
+from kg.linking.wikidata import Client, RefreshOptions, check_options, parse_results, retry_after, user_agent
 
 from .conftest import ROOT, copy_data, make_settings, reference_file, rows_of, run_query
 
@@ -100,8 +100,8 @@ def test_refresh_from_a_real_sparql_server(tmp_path, cli, wikidata_fixture_endpo
 
 def test_refreshed_snapshot_builds_and_answers_in_japanese(tmp_path, cli, wikidata_fixture_endpoint):
     from kg.build import build
-    from kg.queries import bind, find
-    from kg.store import open_oxigraph
+    from kg.query.catalogue import bind, find
+    from kg.query.store import open_oxigraph
 
     data = copy_data(tmp_path)
     assert cli(*refresh_args(data, wikidata_fixture_endpoint))[0] == 0
@@ -263,8 +263,8 @@ def test_an_http_error_that_is_not_worth_retrying(tmp_path, cli, wikidata_fixtur
 def test_tables_align_japanese_labels():
     import pyoxigraph as ox
 
-    from kg.store import Results
-    from kg.table import display_width, render
+    from kg.query.store import Results
+    from kg.query.table import display_width, render
 
     table = render(Results(["label", "x"], [{"label": ox.Literal("アメリカ合衆国"), "x": ox.Literal("1")},
                                             {"label": ox.Literal("Canada"), "x": ox.Literal("2")}]))

@@ -1,0 +1,88 @@
+"""Command-line interface: parses arguments, calls the pipeline's modules, prints. No logic of its own.
+
+Each command is declared (name, help, arguments) beside its handler in the module of its group:
+:mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.linking` (link, wikidata),
+:mod:`~kg.cli.querying` (queries, query, sparql, evidence), :mod:`~kg.cli.serving` (serve, push),
+:mod:`~kg.cli.checking` (reason, validate), :mod:`~kg.cli.publishing` (export, diagram, docs, site).
+Handlers import what they use when they run, so a command loads only its own stage.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from kg.cli import building, checking, linking, publishing, querying, serving
+from kg.cli.common import Command, add_command, err
+from kg.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INPUT_ERROR,
+    EXIT_OK,
+    EXIT_REMOTE_FAILED,
+    CheckFailed,
+    InputError,
+    KgError,
+    RemoteError,
+)
+
+# The order of `kg --help`.
+COMMANDS: tuple[Command, ...] = (
+    *building.COMMANDS,
+    *linking.COMMANDS,
+    querying.QUERIES, querying.QUERY, querying.SPARQL,
+    serving.SERVE, serving.PUSH,
+    querying.EVIDENCE,
+    checking.REASON, checking.VALIDATE,
+    *publishing.COMMANDS,
+)
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading the installed metadata only when asked (it costs ~20 ms at start-up)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from kg.version import software_version
+
+        print(f"{parser.prog} {software_version()}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Japan security knowledge graph: build it, query it, check it.",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed "
+               "(nothing was written; try again later).",
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        add_command(sub, command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kg`` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except CheckFailed as exc:
+        err(f"kg {args.command}: check failed\n{exc}")
+        return EXIT_CHECK_FAILED
+    except InputError as exc:
+        err(f"kg {args.command}: error\n{exc}")
+        return EXIT_INPUT_ERROR
+    except RemoteError as exc:
+        err(f"kg {args.command}: the remote endpoint failed\n{exc}")
+        return EXIT_REMOTE_FAILED
+    except KgError as exc:  # pragma: no cover - all KgErrors are one of the above
+        err(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:  # e.g. `kg export ... | head`
+        return EXIT_OK

@@ -1,0 +1,107 @@
+"""kg export, kg diagram, kg docs, kg site: the graph as files, a map, documentation and a site."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from kg.cli.common import Command, err, settings_of
+from kg.errors import EXIT_OK, InputError
+
+
+def export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("trig", "nq", "ttl", "jsonld"), required=True)
+    p.add_argument("--out", help="output file (default: standard output)")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """kg export --format F [--out PATH]."""
+    from kg.atomic import write_atomically
+    from kg.graph.export import read_quads, serialise
+
+    settings = settings_of(args)
+    data = serialise(read_quads(settings.dataset_file), args.format)
+    if args.out:
+        write_atomically(Path(args.out), data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def diagram_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("svg", "png"),
+                   help="svg or png (default: from --out's extension, else svg)")
+    p.add_argument("--out", help="output file (default: standard output)")
+
+
+def run_diagram(args: argparse.Namespace) -> int:
+    """kg diagram [--format svg|png] [--out PATH]."""
+    from kg.publish.diagram import draw, format_for
+    from kg.publish.network import load_network
+    from kg.query.store import open_oxigraph
+
+    settings = settings_of(args)
+    out = Path(args.out) if args.out else None
+    fmt = format_for(out, args.format)
+    network = load_network(open_oxigraph(settings.dataset_file), settings.queries_dir)
+    if network.empty:
+        err(f"kg diagram: warning: the graph records no arrangement or obligation of {network.state.label}; "
+            "the map is empty")
+    data = draw(network, fmt)
+    if out:
+        from kg.atomic import write_atomically
+
+        write_atomically(out, data)
+        print(f"wrote {out} ({fmt}, {len(network.partners)} partners, {len(network.arrangements)} arrangements)",
+              file=sys.stderr)
+    elif fmt == "png" and sys.stdout.isatty():
+        raise InputError("refusing to write PNG to a terminal; use --out PATH or redirect the output")
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def docs_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", help="directory for ontology.html and context.jsonld (default: build/docs); "
+                   "void.ttl goes beside the dataset")
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    """kg docs [--out DIR]."""
+    from kg.publish.docs import write_docs
+
+    outputs = write_docs(settings_of(args), Path(args.out) if args.out else None)
+    for path in (outputs.ontology_page, outputs.context, outputs.void):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def site_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", help="output directory (default: build/site); replaced as a whole")
+
+
+def run_site(args: argparse.Namespace) -> int:
+    """kg site [--out DIR]."""
+    from kg.publish.site import generate_site
+
+    started = time.perf_counter()
+    report = generate_site(settings_of(args), Path(args.out) if args.out else None)
+    for warning in report.warnings:
+        err(f"kg site: warning: {warning}")
+    print(f"wrote {report.out_dir} ({report.pages} pages: {report.partners} partners, {report.queries} queries, "
+          f"{report.sources} sources) in {time.perf_counter() - started:.2f} s")
+    print(f"open {report.out_dir / 'index.html'}")
+    return EXIT_OK
+
+
+COMMANDS = (
+    Command("export", "write the built graph as TriG, N-Quads, Turtle or JSON-LD", run_export, export_arguments),
+    Command("diagram", "draw the partnership map from the graph (Graphviz)", run_diagram, diagram_arguments),
+    Command("docs", "ontology documentation (pyLODE), JSON-LD context and VoID description", run_docs,
+            docs_arguments),
+    Command("site", "generate the static site: map, partner pages, queries, ontology docs", run_site,
+            site_arguments),
+)

@@ -1,0 +1,47 @@
+"""kg serve, kg push: the graph over HTTP, here or on another triplestore."""
+
+from __future__ import annotations
+
+import argparse
+
+from kg.cli.common import Command, settings_of
+from kg.errors import EXIT_CHECK_FAILED, EXIT_OK
+
+
+def serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    p.add_argument("--timeout", type=int, default=30, metavar="SECONDS", help="per-query timeout (default 30)")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """kg serve."""
+    from kg.query.serve import serve
+
+    return serve(settings_of(args).store_dir, args.bind, args.port, args.timeout)
+
+
+def push_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint")
+    p.add_argument("--graph-store", metavar="URL", help="its Graph Store endpoint (default: Oxigraph's …/store)")
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """kg push."""
+    from kg.graph.export import read_quads
+    from kg.query.remote import push
+
+    settings = settings_of(args)
+    pushed = push(read_quads(settings.dataset_file), args.endpoint, args.graph_store)
+    for graph in pushed:
+        mark = "ok" if graph.ok else "MISMATCH"
+        print(f"{mark:8} {graph.local:8d} sent {graph.remote:8d} on server  {graph.graph}")
+    failed = [g for g in pushed if not g.ok]
+    print(f"pushed {len(pushed)} graphs, {sum(g.local for g in pushed)} triples"
+          + (f"; {len(failed)} graph(s) do not match" if failed else "; counts verified"))
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
+
+
+SERVE = Command("serve", "a read-only SPARQL 1.1 endpoint over the build, until Ctrl-C", run_serve, serve_arguments)
+PUSH = Command("push", "upload every named graph to a triplestore (Graph Store Protocol, PUT)", run_push,
+               push_arguments)

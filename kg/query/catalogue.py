@@ -1,0 +1,183 @@
+"""The catalogue of stored queries: grlc-style headers, parameters bound as values.
+
+A stored query is ``queries/<name>.rq``: valid SPARQL whose leading ``#+`` comment lines are a
+YAML header (grlc's convention)::
+
+    #+ summary: one line
+    #+ description: what it answers, and its closed-world caveats
+    #+ tags: [headline]
+    #+ defaults:
+    #+   - partner: state/united-kingdom
+
+A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Each value is
+bound as the RDF term that pyoxigraph parses and serialises it to, replacing the variable's tokens
+before evaluation (:mod:`kg.query.binding`); raw input is never pasted into the query text. An IRI
+parameter takes an entity id (``state/japan``) or an absolute IRI. Quality checks live in
+``queries/qc/*-violation.rq``: any row is a violation. Federated queries (``queries/federated/*.rq``)
+call a remote endpoint with ``SERVICE ?_name_iri``, the endpoint being a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from kg import vocab
+from kg.errors import InputError
+from kg.query.binding import without_comment_lines
+
+PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri)?\b")
+SERVICE_RE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?[?$]([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+FEDERATED_DIR = "federated"
+QUERY_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: its name on the command line, its SPARQL variable and kind."""
+
+    name: str
+    variable: str
+    kind: str  # "iri" or "literal"
+    default: str | None = None
+
+
+@dataclass
+class StoredQuery:
+    """One stored query and its header metadata."""
+
+    name: str
+    path: Path
+    text: str
+    summary: str = ""
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    service_variables: list[str] = field(default_factory=list)  # SERVICE ?var endpoints
+
+    @property
+    def federated(self) -> bool:
+        """Whether the query calls a remote endpoint (SERVICE)."""
+        return bool(self.service_variables) or self.path.parent.name == FEDERATED_DIR
+
+
+def parse_query_file(path: Path) -> StoredQuery:
+    """Read a .rq file and its grlc-style header."""
+    text = path.read_text(encoding="utf-8")
+    header_lines = [line[2:] for line in text.splitlines() if line.startswith("#+")]
+    try:
+        header = yaml.safe_load("\n".join(h[1:] if h.startswith(" ") else h for h in header_lines)) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: malformed '#+' header: {exc}") from None
+    if not isinstance(header, dict):
+        raise InputError(f"{path}: the '#+' header must be a YAML mapping")
+    defaults: dict[str, str] = {}
+    for item in header.get("defaults") or []:
+        if isinstance(item, dict):
+            defaults.update({str(k): str(v) for k, v in item.items()})
+    params: dict[str, Param] = {}
+    body = without_comment_lines(text)
+    for match in PARAM_RE.finditer(body):
+        name, iri = match.group(1), bool(match.group(2))
+        variable = f"_{name}{'_iri' if iri else ''}"
+        params.setdefault(name, Param(name, variable, "iri" if iri else "literal", defaults.get(name)))
+    tags = header.get("tags") or []
+    services = sorted(set(SERVICE_RE.findall(body)))
+    return StoredQuery(
+        name=path.stem,
+        path=path,
+        text=text,
+        summary=str(header.get("summary", "")).strip(),
+        description=" ".join(str(header.get("description", "")).split()),
+        tags=[str(t) for t in (tags if isinstance(tags, list) else [tags])],
+        params=sorted(params.values(), key=lambda p: p.name),
+        service_variables=services,
+    )
+
+
+def catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Every stored query in ``queries_dir`` (not the quality checks), by name."""
+    return {p.stem: parse_query_file(p) for p in sorted(queries_dir.glob("*.rq"))}
+
+
+def federated_catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Every federated query in ``queries_dir/federated``, by name."""
+    return {p.stem: parse_query_file(p) for p in sorted((queries_dir / FEDERATED_DIR).glob("*.rq"))}
+
+
+def all_queries(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Stored and federated queries, by name (a name is unique across both)."""
+    local, federated = catalogue(queries_dir), federated_catalogue(queries_dir)
+    clash = sorted(set(local) & set(federated))
+    if clash:
+        raise InputError(f"query name(s) {', '.join(clash)} used both in {queries_dir} and {FEDERATED_DIR}/")
+    return {**local, **federated}
+
+
+def quality_checks(queries_dir: Path) -> dict[str, StoredQuery]:
+    """Every quality check in ``queries_dir/qc`` (``*-violation.rq``), by name."""
+    return {p.stem: parse_query_file(p) for p in sorted((queries_dir / "qc").glob("*-violation.rq"))}
+
+
+def find(queries_dir: Path, name: str) -> StoredQuery:
+    """A stored (or federated) query by name, or an InputError listing the names that exist.
+
+    Only the named file is parsed when the name is a plain query name (the common, cold-CLI case);
+    the whole catalogue is read only to report a clash or suggest a close name.
+    """
+    if QUERY_NAME_RE.fullmatch(name):
+        candidates = [path for path in (queries_dir / f"{name}.rq", queries_dir / FEDERATED_DIR / f"{name}.rq")
+                      if path.is_file()]
+        if len(candidates) == 1:
+            return parse_query_file(candidates[0])
+    queries = all_queries(queries_dir)
+    if name not in queries:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(queries), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InputError(f"no stored query named {name!r}.{hint} 'kg queries' lists them.")
+    return queries[name]
+
+
+def parse_param_args(pairs: list[str]) -> dict[str, str]:
+    """``["partner=state/uk"]`` -> ``{"partner": "state/uk"}``; bad syntax is an InputError."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--param takes NAME=VALUE, not {pair!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def bind(query: StoredQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Turn command-line values (or defaults) into RDF terms for the query's parameters."""
+    known = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise InputError(f"query {query.name!r} has no parameter {', '.join(unknown)} (parameters: {names})")
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+    for param in query.params:
+        raw = values.get(param.name, param.default)
+        if raw is None:
+            raise InputError(f"query {query.name!r} needs --param {param.name}=VALUE")
+        bindings[param.variable] = iri_term(raw, param.name) if param.kind == "iri" else ox.Literal(raw)
+    return bindings
+
+
+def iri_term(raw: str, what: str) -> ox.NamedNode:
+    """An entity id or absolute IRI as a NamedNode; anything else is an InputError."""
+    if vocab.ENTITY_ID_RE.match(raw):
+        return ox.NamedNode(vocab.entity_iri(raw))
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw):
+        try:
+            return ox.NamedNode(raw)
+        except ValueError as exc:
+            raise InputError(f"{what}: {raw!r} is not a valid IRI ({exc})") from None
+    raise InputError(f"{what}: {raw!r} is neither an entity id (kind/slug, e.g. state/japan) nor an IRI")

@@ -1,0 +1,474 @@
+"""Parse and check the data directory: the entity registry and every source's metadata and facts.
+
+Layout::
+
+    data/entities.yaml               shared registry (identity, labels, background types)
+    data/sources/<id>/source.yaml    source metadata (title, publisher, date window, text sha256)
+    data/sources/<id>/facts.yaml     curated facts, each with a short verbatim quote
+    data/sources/<id>/anchors.json   recorded quote positions (written by ``kg ground``)
+
+Every problem is collected and reported together, each naming the file, the line, the fact and
+what is wrong. Nothing here builds RDF.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kg import vocab
+from kg.errors import InputError, ProblemCollector
+from kg.ontology import TermIndex
+from kg.sources.model import (
+    Assertion,
+    Corpus,
+    Entity,
+    EntityRef,
+    Fact,
+    Source,
+    TermRef,
+    Text,
+    TimeSpec,
+    Value,
+    Where,
+)
+from kg.sources.yamlio import LineDict, check_schema, read_yaml
+
+REGISTRY_FILE = "entities.yaml"
+SOURCES_DIR = "sources"
+TIME_KEYS = {"date", "month", "year", "from", "to", "precision", "expression", "note"}
+PRECISIONS = ("day", "week", "month", "year")
+INTEGER_TYPES = {vocab.XSD + t for t in ("integer", "nonNegativeInteger", "positiveInteger", "int")}
+
+
+@dataclass
+class _Context:
+    """What value resolution needs to know about where it is."""
+
+    index: TermIndex
+    problems: ProblemCollector
+    file: Path
+    fact: str | None = None
+    window_latest: date | None = None
+
+
+def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Path] = ()) -> Corpus:
+    """Read and check the registry and all sources under ``data_dir`` (plus any extra source dirs).
+
+    Raises InputError listing every problem found.
+    """
+    problems = ProblemCollector()
+    registry_path = data_dir / REGISTRY_FILE
+    entities = _load_registry(registry_path, index, problems)
+    source_dirs = sorted(p for p in (data_dir / SOURCES_DIR).glob("*") if p.is_dir())
+    source_dirs += [Path(p) for p in extra_source_dirs]
+    sources: list[Source] = []
+    seen_ids: dict[str, Path] = {}
+    for directory in source_dirs:
+        source = _load_source(directory, index, problems)
+        if source is None:
+            continue
+        if source.source_id in seen_ids:
+            problems.add(source.source_file, f"source id {source.source_id!r} is already used by "
+                         f"{seen_ids[source.source_id]}")
+            continue
+        seen_ids[source.source_id] = source.source_file
+        for entity in source.entities:
+            _merge_entity(entities, entity, problems)
+        sources.append(source)
+    corpus = Corpus(entities=entities, sources=sources, registry_file=registry_path)
+    _check_references(corpus, problems)
+    problems.raise_if_any()
+    return corpus
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+
+def _load_registry(path: Path, index: TermIndex, problems: ProblemCollector) -> dict[str, Entity]:
+    document = read_yaml(path)
+    schema_problems = check_schema(document, "entities", path)
+    if schema_problems:
+        problems.problems.extend(schema_problems)
+        return {}
+    entities: dict[str, Entity] = {}
+    for raw in document["entities"]:
+        entity = _parse_entity(raw, path, index, problems)
+        if entity.entity_id in entities:
+            problems.add(path, f"duplicate entity id {entity.entity_id!r}", raw.line)
+            continue
+        entities[entity.entity_id] = entity
+    return entities
+
+
+def _parse_entity(raw: LineDict, path: Path, index: TermIndex, problems: ProblemCollector) -> Entity:
+    types = [raw["type"]] if isinstance(raw["type"], str) else list(raw["type"])
+    ctx = _Context(index, problems, path, fact=raw["id"])
+    class_iris = [_resolve_class(t, raw.line_of("type"), ctx) for t in types]
+    alt_line = raw.line_of("alt_labels")
+    alt_labels = [_lang_text(v, "alt_labels", alt_line, ctx) for v in raw.get("alt_labels", [])]
+    assertions = _parse_set(raw.get("set"), ctx)
+    return Entity(
+        entity_id=raw["id"],
+        label=raw["label"],
+        types=[c for c in class_iris if c],
+        alt_labels=[t for t in alt_labels if t],
+        description=raw.get("description"),
+        assertions=assertions,
+        where=Where(path, raw.line),
+    )
+
+
+def _merge_entity(entities: dict[str, Entity], entity: Entity, problems: ProblemCollector) -> None:
+    known = entities.get(entity.entity_id)
+    if known is None:
+        entities[entity.entity_id] = entity
+    elif (known.label, sorted(known.types)) != (entity.label, sorted(entity.types)):
+        where = entity.where
+        problems.add(where.file if where else None,
+                     f"entity {entity.entity_id!r} is already defined differently in "
+                     f"{known.where.file if known.where else 'the registry'}", where.line if where else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) -> Source | None:
+    meta_path = directory / "source.yaml"
+    facts_path = directory / "facts.yaml"
+    meta = read_yaml(meta_path)
+    meta_problems = check_schema(meta, "source", meta_path)
+    if meta_problems:
+        problems.problems.extend(meta_problems)
+        return None
+    if meta["id"] != directory.name:
+        problems.add(meta_path, f"id {meta['id']!r} must equal the directory name {directory.name!r}",
+                     meta.line_of("id"))
+    published = meta.get("published", {})
+    earliest = _parse_date(published.get("earliest"), meta_path, published.line_of("earliest")
+                           if published else None, problems)
+    latest = _parse_date(published.get("latest"), meta_path, published.line_of("latest")
+                         if published else None, problems)
+    if earliest and latest and latest < earliest:
+        problems.add(meta_path, f"published.latest {latest} is before published.earliest {earliest}",
+                     published.line_of("latest"))
+    source = Source(
+        source_id=meta["id"],
+        directory=directory,
+        title=meta["title"],
+        kind=meta["kind"],
+        text_file=meta["text"]["file"],
+        sha256=meta["text"]["sha256"],
+        publisher=meta.get("publisher"),
+        language=meta.get("language"),
+        url=meta.get("url"),
+        description=meta.get("description"),
+        published_earliest=earliest,
+        published_latest=latest,
+        published_basis=published.get("basis"),
+        coverage_exclude=list(meta.get("coverage", {}).get("exclude", [])),
+    )
+    document = read_yaml(facts_path)
+    facts_problems = check_schema(document, "facts", facts_path)
+    if facts_problems:
+        problems.problems.extend(facts_problems)
+        return source
+    if document["source"] != source.source_id:
+        problems.add(facts_path, f"source {document['source']!r} does not match source.yaml id "
+                     f"{source.source_id!r}", document.line_of("source"))
+    for raw in document.get("entities", []):
+        entity_problems = check_schema({"entities": [raw]}, "entities", facts_path)
+        if entity_problems:
+            problems.problems.extend(entity_problems)
+            continue
+        source.entities.append(_parse_entity(raw, facts_path, index, problems))
+    seen: dict[str, int] = {}
+    for raw in document["facts"]:
+        fact_id = raw["id"]
+        if fact_id in seen:
+            problems.add(facts_path, f"duplicate fact id (first defined at line {seen[fact_id]})",
+                         raw.line, fact_id)
+            continue
+        seen[fact_id] = raw.line
+        source.facts.append(_parse_fact(raw, source, index, problems))
+    return source
+
+
+def _parse_fact(raw: LineDict, source: Source, index: TermIndex, problems: ProblemCollector) -> Fact:
+    path = source.facts_file
+    ctx = _Context(index, problems, path, fact=raw["id"], window_latest=source.published_latest)
+    types_raw = raw.get("a", [])
+    types = [types_raw] if isinstance(types_raw, str) else list(types_raw)
+    class_iris = [_resolve_class(t, raw.line_of("a"), ctx) for t in types]
+    fact = Fact(
+        source_id=source.source_id,
+        fact_id=raw["id"],
+        quote=raw["quote"],
+        subject=raw["about"],
+        types=[c for c in class_iris if c],
+        label=raw.get("label"),
+        assertions=_parse_set(raw.get("set"), ctx),
+        occurrence=raw.get("occurrence"),
+        note=raw.get("note"),
+        where=Where(path, raw.line),
+        introduces_subject=bool(types),
+    )
+    _check_quoted_text(fact, ctx)
+    return fact
+
+
+def _check_quoted_text(fact: Fact, ctx: _Context) -> None:
+    """A quotation's words must appear inside the fact's own evidence quote."""
+    from kg.sources.grounding import normalise
+
+    quoted_text = vocab.KGO + "quotedText"
+    for assertion in fact.assertions:
+        value = assertion.value
+        if (assertion.predicate == quoted_text and isinstance(value, Text)
+                and normalise(value.value) not in normalise(fact.quote)):
+            ctx.problems.add(ctx.file, "quotedText is not part of the fact's quote", assertion.line,
+                             fact.fact_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------------
+
+
+def _resolve_class(name: str, line: int | None, ctx: _Context) -> str | None:
+    iri = vocab.expand(name)
+    if iri is None or iri not in ctx.index.classes:
+        hint = ctx.index.suggest(name, ctx.index.classes)
+        ctx.problems.add(ctx.file, f"unknown class (fact type) {name!r}" + (f"; did you mean {hint!r}?"
+                         if hint else ""), line, ctx.fact)
+        return None
+    return iri
+
+
+def _parse_set(raw: Any, ctx: _Context) -> list[Assertion]:
+    if not raw:
+        return []
+    assertions: list[Assertion] = []
+    for name, value in raw.items():
+        line = raw.line_of(name)
+        predicate = vocab.expand(str(name))
+        kind = ctx.index.property_kind(predicate) if predicate else None
+        if kind is None:
+            hint = ctx.index.suggest(str(name), ctx.index.all_properties())
+            ctx.problems.add(ctx.file, f"unknown property {name!r}" + (f"; did you mean {hint!r}?"
+                             if hint else ""), line, ctx.fact)
+            continue
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            parsed = _parse_value(predicate, kind, item, line, ctx)
+            if parsed is not None:
+                assertions.append(Assertion(predicate, parsed, line))
+    return assertions
+
+
+def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _Context) -> Value | None:
+    name = _field_name(predicate)
+    if predicate in vocab.LINK_PROPERTIES:
+        return _parse_link(name, item, line, ctx)
+    if kind == "object":
+        if predicate in ctx.index.time_properties:
+            if not isinstance(item, dict):
+                ctx.problems.add(ctx.file, f"{name} takes a time (a mapping with date, month, year or "
+                                 f"from/to), not {item!r}", line, ctx.fact)
+                return None
+            return _parse_time(item, line, ctx)
+        if not isinstance(item, str):
+            ctx.problems.add(ctx.file, f"{name} takes an entity id or an ontology term, not {item!r}",
+                             line, ctx.fact)
+            return None
+        if "/" in item:
+            if not vocab.ENTITY_ID_RE.match(item):
+                ctx.problems.add(ctx.file, f"{item!r} is not a valid entity id (kind/slug)", line, ctx.fact)
+                return None
+            return EntityRef(item)
+        iri = vocab.expand(item)
+        if iri is None or iri not in ctx.index.individuals:
+            hint = ctx.index.suggest(item, set(ctx.index.individuals))
+            ctx.problems.add(ctx.file, f"unknown ontology individual {item!r} for {name}"
+                             + (f"; did you mean {hint!r}?" if hint else ""), line, ctx.fact)
+            return None
+        return TermRef(iri)
+    if kind == "datatype":
+        datatype = ctx.index.datatype_properties.get(predicate)
+        if datatype == vocab.RDF + "langString" or datatype is None:
+            return _lang_text(item, name, line, ctx)
+        if datatype in INTEGER_TYPES:
+            if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+                ctx.problems.add(ctx.file, f"{name} takes a whole number, not {item!r}", line, ctx.fact)
+                return None
+            return Text(str(item), datatype=datatype)
+        if datatype == vocab.XSD + "date":
+            parsed = _parse_date(item, ctx.file, line, ctx.problems, ctx.fact)
+            return Text(parsed.isoformat(), datatype=datatype) if parsed else None
+        return Text(str(item), datatype=datatype)
+    return _lang_text(item, name, line, ctx)
+
+
+def _parse_link(name: str, item: Any, line: int | None, ctx: _Context) -> TermRef | None:
+    """The value of an identity or mapping link: an outside IRI, as a CURIE (``wd:Q17``) or absolute."""
+    iri = None
+    if isinstance(item, str):
+        if item.startswith(("http://", "https://")) and not any(c.isspace() for c in item):
+            iri = item
+        elif ":" in item and not item.startswith("kgo:"):
+            iri = vocab.expand(item)
+    if iri is None:
+        ctx.problems.add(ctx.file, f"{name} takes the IRI of something outside this graph (a CURIE such as "
+                         f"wd:Q17 or an absolute IRI), not {item!r}", line, ctx.fact)
+        return None
+    if iri.startswith(vocab.WD):
+        try:
+            vocab.wikidata_item(iri[len(vocab.WD):])
+        except ValueError as exc:
+            ctx.problems.add(ctx.file, f"{name}: {exc}", line, ctx.fact)
+            return None
+    return TermRef(iri)
+
+
+def _lang_text(item: Any, name: str, line: int | None, ctx: _Context) -> Text | None:
+    if isinstance(item, str):
+        return Text(item, lang="en")
+    if isinstance(item, dict) and set(item) == {"text", "lang"}:
+        return Text(str(item["text"]), lang=str(item["lang"]))
+    ctx.problems.add(ctx.file, f"{name} takes text or a mapping {{text, lang}}, not {item!r}", line, ctx.fact)
+    return None
+
+
+def _parse_date(value: Any, file: Path, line: int | None, problems: ProblemCollector,
+                fact: str | None = None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.add(file, f"{value!r} is not a date (YYYY-MM-DD)", line, fact)
+        return None
+
+
+def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
+    unknown = set(raw) - TIME_KEYS
+    if unknown:
+        ctx.problems.add(ctx.file, f"unknown time field(s) {sorted(unknown)}; use {sorted(TIME_KEYS)}",
+                         line, ctx.fact)
+        return None
+    forms = [k for k in ("date", "month", "year", "from") if k in raw]
+    if ("from" in raw) != ("to" in raw):
+        ctx.problems.add(ctx.file, "an interval needs both 'from' and 'to'", line, ctx.fact)
+        return None
+    if len(forms) > 1:
+        ctx.problems.add(ctx.file, f"give one of date, month, year or from/to, not {forms}", line, ctx.fact)
+        return None
+    if not forms and not raw.get("expression"):
+        ctx.problems.add(ctx.file, "a time without a date needs at least the source's 'expression'",
+                         line, ctx.fact)
+        return None
+    precision = raw.get("precision")
+    if precision is not None and precision not in PRECISIONS:
+        ctx.problems.add(ctx.file, f"precision must be one of {list(PRECISIONS)}, not {precision!r}",
+                         line, ctx.fact)
+        return None
+    spec: dict[str, Any] = {"expression": raw.get("expression"), "note": raw.get("note")}
+    try:
+        if "date" in raw:
+            day = date.fromisoformat(str(raw["date"]))
+            spec.update(day=day, earliest=day, latest=day, precision="day")
+        elif "month" in raw:
+            year, month = (int(p) for p in str(raw["month"]).split("-"))
+            last = calendar.monthrange(year, month)[1]
+            spec.update(month=f"{year:04d}-{month:02d}", earliest=date(year, month, 1),
+                        latest=date(year, month, last), precision="month")
+        elif "year" in raw:
+            year = int(raw["year"])
+            spec.update(year=year, earliest=date(year, 1, 1), latest=date(year, 12, 31), precision="year")
+        elif "from" in raw:
+            start = date.fromisoformat(str(raw["from"]))
+            end = date.fromisoformat(str(raw["to"]))
+            if end < start:
+                ctx.problems.add(ctx.file, f"the interval ends ({end}) before it begins ({start})",
+                                 line, ctx.fact)
+                return None
+            spec.update(start=start, end=end, earliest=start, latest=end, precision=precision)
+    except ValueError as exc:
+        ctx.problems.add(ctx.file, f"bad date in time value {dict(raw)}: {exc}", line, ctx.fact)
+        return None
+    latest = spec.get("latest")
+    if latest and ctx.window_latest and latest > ctx.window_latest:
+        ctx.problems.add(ctx.file, f"date {latest} is outside the source's window: it was published by "
+                         f"{ctx.window_latest}, so it cannot report a later date", line, ctx.fact)
+        return None
+    return TimeSpec(**spec)
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-checks over the whole corpus
+# --------------------------------------------------------------------------------------------
+
+
+def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
+    """Every referenced entity must be in the registry or introduced (typed) by some fact;
+    one entity gets one label."""
+    known = set(corpus.entities)
+    for source in corpus.sources:
+        known.update(f.subject for f in source.facts if f.introduces_subject)
+    labels: dict[str, tuple[str, Fact]] = {}
+    for source in corpus.sources:
+        for fact in source.facts:
+            file = fact.where.file if fact.where else None
+            if fact.subject not in known:
+                problems.add(file, _unknown(fact.subject, known, "about"), _line(fact), fact.fact_id)
+            for assertion in fact.assertions:
+                if isinstance(assertion.value, EntityRef) and assertion.value.entity_id not in known:
+                    problems.add(file, _unknown(assertion.value.entity_id, known, _field_name(
+                        assertion.predicate)), assertion.line, fact.fact_id)
+            if fact.label:
+                registry = corpus.entities.get(fact.subject)
+                first = labels.setdefault(fact.subject, (fact.label, fact))
+                if registry and registry.label != fact.label:
+                    problems.add(file, f"label {fact.label!r} differs from the registry's "
+                                 f"{registry.label!r} for {fact.subject}", _line(fact), fact.fact_id)
+                elif first[0] != fact.label:
+                    problems.add(file, f"label {fact.label!r} differs from {first[0]!r} given to "
+                                 f"{fact.subject} by fact {first[1].fact_id}", _line(fact), fact.fact_id)
+    for entity in corpus.entities.values():
+        for assertion in entity.assertions:
+            if isinstance(assertion.value, EntityRef) and assertion.value.entity_id not in known:
+                problems.add(entity.where.file if entity.where else None,
+                             _unknown(assertion.value.entity_id, known, _field_name(assertion.predicate)),
+                             assertion.line, entity.entity_id)
+
+
+def _unknown(entity_id: str, known: set[str], field: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(entity_id, sorted(known), n=1, cutoff=0.7)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (f"unknown entity {entity_id!r} in {field}: not in the registry and not introduced by any "
+            f"fact{hint}")
+
+
+def _field_name(predicate: str) -> str:
+    """A property as the curator writes it in a facts file: ``party``, ``time:hasTime``."""
+    return vocab.shorten(predicate).removeprefix("kgo:")
+
+
+def _line(fact: Fact) -> int | None:
+    return fact.where.line if fact.where else None
+
+
+def require_corpus_sources(corpus: Corpus) -> None:
+    """Refuse an empty data directory with a clear message."""
+    if not corpus.sources:
+        raise InputError("no sources found: expected data/sources/<id>/source.yaml and facts.yaml")
