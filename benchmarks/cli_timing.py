@@ -66,10 +66,10 @@ def main() -> None:
         cases = {
             "baseline: python -c pass": [sys.executable, "-c", "pass"],
             "kg build": [*KG, "build", "--build", tmp],
-            "kg query partners-without-defense-pledge (cold)": [
-                *KG, "query", "partners-without-defense-pledge", "--build", tmp],
-            "kg query partners-without-defense-pledge --format json (cold)": [
-                *KG, "query", "partners-without-defense-pledge", "--format", "json", "--build", tmp],
+            "kg query partners-without-defence-pledge (cold)": [
+                *KG, "query", "partners-without-defence-pledge", "--build", tmp],
+            "kg query partners-without-defence-pledge --format json (cold)": [
+                *KG, "query", "partners-without-defence-pledge", "--format", "json", "--build", tmp],
         }
         results = {name: wall(argv, args.runs) for name, argv in cases.items()}
         if args.against:
@@ -79,7 +79,7 @@ def main() -> None:
 
 def interleaved(other: Path, build_dir: str, runs: int) -> dict[str, list[float]]:
     """The cold headline query of this checkout and of ``other``, alternating run by run."""
-    query = [*KG, "query", "partners-without-defense-pledge", "--build", build_dir]
+    query = [*KG, "query", "partners-without-defence-pledge", "--build", build_dir]
     env_other = {**os.environ, "PYTHONPATH": str(other.resolve())}
     this, that = [], []
     for _ in range(runs):

@@ -1,6 +1,6 @@
 """Load test: N concurrent clients against `kg serve` on 127.0.0.1 for a bounded time.
 
-    .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 20] [--query partners-without-defense-pledge]
+    .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 20] [--query partners-without-defence-pledge]
 
 Starts `kg serve` on a free port over the current build, then each client (a thread with its own
 keep-alive HTTP connection) POSTs the stored query, parameters bound, as fast as the server answers,
@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--query", default="partners-without-defense-pledge")
+    parser.add_argument("--query", default="partners-without-defence-pledge")
     parser.add_argument("--build", default=str(ROOT / "build"))
     args = parser.parse_args()
 

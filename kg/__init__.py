@@ -5,7 +5,7 @@ The small public API::
     from kg import Settings, build, run_stored_query
 
     result = build(Settings())                        # data/ -> build/dataset.nq (checked)
-    rows = run_stored_query("partners-without-defense-pledge")
+    rows = run_stored_query("partners-without-defence-pledge")
 
 Names are imported lazily, so ``import kg`` stays cheap for the command line.
 """

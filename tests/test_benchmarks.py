@@ -40,7 +40,7 @@ def test_bench_writes_its_table(tmp_path):
                      "--out", str(out))
     assert completed.returncode == 0, completed.stderr
     table = out.read_text(encoding="utf-8")
-    assert "| 10^4 |" in table and "`partners-without-defense-pledge`" in table and " ms / " in table
+    assert "| 10^4 |" in table and "`partners-without-defence-pledge`" in table and " ms / " in table
 
 
 def test_load_test_reports_no_errors(built):

@@ -39,7 +39,7 @@ def test_w3c_result_formats_parse_back(built, capsysbinary, fmt, parse_format):
     from kg.cli import main
 
     capsysbinary.readouterr()
-    assert main(["query", "partners-without-defense-pledge", "--format", fmt,
+    assert main(["query", "partners-without-defence-pledge", "--format", fmt,
                  "--build", str(built.build_dir)]) == 0
     raw = capsysbinary.readouterr().out
     if fmt == "csv":  # lossy by design (no term types), so read it as plain RFC 4180 CSV
@@ -101,7 +101,7 @@ def test_exit_codes_for_usage_and_input_errors(cli, built, tmp_path):
     assert cli("no-such-command")[0] == 2
     assert cli("query")[0] == 2
     code, _, err = cli("query", "partners-without-pledge", "--build", str(built.build_dir))
-    assert code == 2 and "Did you mean 'partners-without-defense-pledge'?" in err
+    assert code == 2 and "Did you mean 'partners-without-defence-pledge'?" in err
     code, _, err = cli("query", "agreements-with-partner", "--param", "partner", "--build", str(built.build_dir))
     assert code == 2 and "--param takes NAME=VALUE" in err
     code, _, err = cli("query", "evidence-for", "--param", "entity=state/atlantis", "--build", str(built.build_dir))
@@ -153,3 +153,22 @@ def test_a_query_that_needs_entailments_refuses_a_build_without_them(cli, tmp_pa
     assert cli("build", "--build", str(tmp_path))[0] == 0
     code, _, err = cli("query", "entailed-partnerships", "--build", str(tmp_path))
     assert code == 2 and "build with 'kg build --infer' first" in err
+
+
+def test_renamed_queries_answer_to_their_former_names(cli, built):
+    """One spelling (defence) across query names; the old names still work, with the same rows."""
+    for old, new in (("partners-without-defense-pledge", "partners-without-defence-pledge"),
+                     ("defense-pledges-to-japan", "defence-pledges-to-japan")):
+        before = cli("query", old, "--format", "json", "--build", str(built.build_dir))
+        after = cli("query", new, "--format", "json", "--build", str(built.build_dir))
+        assert before[0] == after[0] == 0 and before[1] == after[1] and after[1]
+
+
+def test_an_alias_may_not_shadow_a_query(tmp_path):
+    from kg.errors import InputError
+    from kg.query.catalogue import all_queries
+
+    (tmp_path / "a.rq").write_text("#+ aliases: [b]\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (tmp_path / "b.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(InputError, match="b"):
+        all_queries(tmp_path)

@@ -167,7 +167,7 @@ def test_cli_diagram_warns_when_the_map_is_empty(cli, empty_graph_build, tmp_pat
     assert "the map is empty" in err
 
 
-@pytest.mark.parametrize("argv", [["query", "partners-without-defense-pledge", "--format", "csv"],
+@pytest.mark.parametrize("argv", [["query", "partners-without-defence-pledge", "--format", "csv"],
                                   ["diagram", "--format", "svg"]])
 def test_query_and_diagram_do_not_import_the_heavy_libraries(built, argv):
     """`kg query` and `kg diagram` stay light: no rdflib, Jinja2 or pyLODE on their path."""

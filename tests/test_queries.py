@@ -60,7 +60,7 @@ def test_rdflib_reference_engine_gives_the_same_rows(built, store, name):
 
 
 def test_headline_answer(store):
-    rows = {r[0]: r for r in rows_of(run_stored(store, "partners-without-defense-pledge"))}
+    rows = {r[0]: r for r in rows_of(run_stored(store, "partners-without-defence-pledge"))}
     assert rows["state/united-states"][2:6] == ("pledged", "US treaty pledge to help defend Japan",
                                                 "US–Japan alliance", NO_TREATY_PLEDGES)
     for partner in ("state/united-kingdom", "state/france", "state/italy", "state/canada"):
@@ -77,7 +77,7 @@ def test_headline_answer(store):
 def test_headline_offsets_point_at_the_quote(store, require_texts):
     text = next(d / "japan-looks-beyond-us-alliance.txt" for d in require_texts
                 if (d / "japan-looks-beyond-us-alliance.txt").is_file()).read_text(encoding="utf-8")
-    for row in rows_of(run_stored(store, "partners-without-defense-pledge")):
+    for row in rows_of(run_stored(store, "partners-without-defence-pledge")):
         quote, start, end = row[5], int(row[7]), int(row[8])
         assert text[start:end] == quote
 

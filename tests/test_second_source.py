@@ -33,7 +33,7 @@ def test_a_partner_with_an_arrangement_but_no_pledge_statement_is_not_recorded(t
     from kg.query.catalogue import bind, find
 
     _, _, store = two_sources
-    query = find(ROOT / "queries", "partners-without-defense-pledge")
+    query = find(ROOT / "queries", "partners-without-defence-pledge")
     rows = {r[0]: r for r in rows_of(run_query(store, query.text, bind(query, {})))}
     assert rows["state/germany"][2:] == ("not recorded", "Japan–Germany information-security agreement", "",
                                          "Japan and Germany signed an information-security agreement on Monday",

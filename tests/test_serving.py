@@ -290,7 +290,7 @@ def test_queries_on_the_persistent_store_equal_the_in_memory_ones(built, store, 
     monkeypatch.setattr(kg.query.store, "IN_MEMORY_LIMIT", 0)  # as for a large graph: RocksDB, read-only
     persistent = kg.query.store.open_oxigraph(built.dataset_file)
     assert type(persistent) is type(store) and persistent is not store
-    for name in ("partners-without-defense-pledge", "timeline", "evidence-for"):
+    for name in ("partners-without-defence-pledge", "timeline", "evidence-for"):
         query = QUERIES[name]
         assert rows_of(run_query(persistent, query.text, bind(query, {}))) == \
             rows_of(run_query(store, query.text, bind(query, {})))

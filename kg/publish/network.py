@@ -1,7 +1,7 @@
 """The partnership network of a state, read from the graph by SPARQL: the model the map and the site draw.
 
 Partners and their pledge status come from the stored headline query
-(``queries/partners-without-defense-pledge.rq``), so the map, the site and ``kg query`` always give
+(``queries/partners-without-defence-pledge.rq``), so the map, the site and ``kg query`` always give
 the same three-valued answer. Arrangements, obligations and stated absences come from the
 queries in ``kg/publish/sparql/`` (package data). Two kinds of statement are shown only when the graph
 holds them: Wikidata identities (``owl:sameAs`` / ``skos:exactMatch`` to a Wikidata item) and the
@@ -195,7 +195,7 @@ def load_network(store: ox.Store, queries_dir: Path, state: str = JAPAN) -> Netw
     from kg.query.catalogue import bind, find
 
     state_node = ox.NamedNode(state)
-    headline = find(queries_dir, "partners-without-defense-pledge")
+    headline = find(queries_dir, "partners-without-defence-pledge")
     rows = collect(select_oxigraph(store, headline.text, bind(headline, {"state": state}))).rows
     partners: dict[str, Partner] = {}
     for row in rows:

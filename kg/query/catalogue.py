@@ -8,6 +8,9 @@ YAML header (grlc's convention)::
     #+ tags: [headline]
     #+ defaults:
     #+   - partner: state/united-kingdom
+    #+ aliases: [an-older-name]
+
+``aliases`` are names the query answered to before it was renamed; ``kg query`` still takes them.
 
 A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Each value is
 bound as the RDF term that pyoxigraph parses and serialises it to, replacing the variable's tokens
@@ -58,6 +61,7 @@ class StoredQuery:
     tags: list[str] = field(default_factory=list)
     params: list[Param] = field(default_factory=list)
     service_variables: list[str] = field(default_factory=list)  # SERVICE ?var endpoints
+    aliases: list[str] = field(default_factory=list)  # former names
 
     @property
     def federated(self) -> bool:
@@ -86,6 +90,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         variable = f"_{name}{'_iri' if iri else ''}"
         params.setdefault(name, Param(name, variable, "iri" if iri else "literal", defaults.get(name)))
     tags = header.get("tags") or []
+    aliases = header.get("aliases") or []
     services = sorted(set(SERVICE_RE.findall(body)))
     return StoredQuery(
         name=path.stem,
@@ -96,6 +101,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         tags=[str(t) for t in (tags if isinstance(tags, list) else [tags])],
         params=sorted(params.values(), key=lambda p: p.name),
         service_variables=services,
+        aliases=[str(a) for a in (aliases if isinstance(aliases, list) else [aliases])],
     )
 
 
@@ -113,6 +119,8 @@ def all_queries(queries_dir: Path) -> dict[str, StoredQuery]:
     """Stored and federated queries, by name (a name is unique across both)."""
     local, federated = catalogue(queries_dir), federated_catalogue(queries_dir)
     clash = sorted(set(local) & set(federated))
+    aliases = [alias for query in [*local.values(), *federated.values()] for alias in query.aliases]
+    clash += sorted({a for a in aliases if a in local or a in federated or aliases.count(a) > 1})
     if clash:
         raise InputError(f"query name(s) {', '.join(clash)} used both in {queries_dir} and {FEDERATED_DIR}/")
     return {**local, **federated}
@@ -135,6 +143,9 @@ def find(queries_dir: Path, name: str) -> StoredQuery:
         if len(candidates) == 1:
             return parse_query_file(candidates[0])
     queries = all_queries(queries_dir)
+    renamed = {alias: query for query in queries.values() for alias in query.aliases}
+    if name not in queries and name in renamed:
+        return renamed[name]
     if name not in queries:
         import difflib
 
