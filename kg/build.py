@@ -40,6 +40,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     never into the asserted graphs.
     """
     from kg.graph.export import canonical_quads
+    from kg.graph.lifecycle import Bounds, lifecycle_quads
     from kg.graph.loader import build_quads, ontology_quads
     from kg.graph.mappings import add_mappings
     from kg.graph.snapshot import add_snapshot
@@ -58,6 +59,8 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     assert settings.data_dir is not None
     snapshot = add_snapshot(extra, settings.data_dir)
     quads += quads_of_rdflib_dataset(extra)
+    quads += lifecycle_quads(quads, {vocab.source_graph(s.source_id): Bounds(s.published_earliest, s.published_latest)
+                                     for s in corpus.sources})
     if infer:
         from kg.checks.owl2rl import materialise
 

@@ -27,6 +27,7 @@ class TermIndex:
     annotation_properties: set[str] = field(default_factory=set)
     individuals: dict[str, set[str]] = field(default_factory=dict)
     time_properties: set[str] = field(default_factory=set)
+    deprecated: dict[str, str | None] = field(default_factory=dict)  # term -> its replacement, if named
 
     def property_kind(self, iri: str) -> str | None:
         """'object', 'datatype', 'annotation', or None when the property is not declared."""
@@ -92,6 +93,10 @@ def build_index(graph) -> TermIndex:
     index.object_properties.add(vocab.SAME_AS)  # built-in OWL vocabulary, never declared
     for s in graph.subjects(RDF.type, OWL.NamedIndividual):
         index.individuals[str(s)] = {str(t) for t in graph.objects(s, RDF.type) if t != OWL.NamedIndividual}
+    for s in graph.subjects(OWL.deprecated, None):
+        if str(graph.value(s, OWL.deprecated)).lower() == "true":
+            replacement = graph.value(s, URIRef(vocab.DCTERMS + "isReplacedBy"))
+            index.deprecated[str(s)] = str(replacement) if replacement is not None else None
     has_time = URIRef(vocab.TIME + "hasTime")
     temporal_entity = URIRef(vocab.TIME + "TemporalEntity")
     for prop in index.object_properties:

@@ -129,23 +129,28 @@ def _assertion_triples(subject: ox.NamedNode, assertion: Assertion, time_base: t
 
 
 def time_triples(node: ox.NamedNode, spec: TimeSpec) -> Iterator[Triple]:
-    """OWL-Time description of a time, with the source's words and the bounds it allows."""
+    """OWL-Time description of a time, with the source's words and the bounds it allows.
+
+    A day is a ``time:Instant`` at that day's midnight; a month, a year or a week the source does not
+    narrow is an instant known only to fall between its bounds (no day is invented); an interval the
+    source gives as a span is a ``time:ProperInterval``. Every time has ``kgo:earliestDate`` and
+    ``kgo:latestDate`` where the source fixes it at all: midnight at the start of the first and the
+    last day it can fall on (``xsd:dateTime``, inside OWL 2's datatype map, unlike ``xsd:date``).
+    """
     if spec.day is not None:
         yield node, RDF.type, TIME.Instant
-        yield node, TIME.inXSDDate, literal(spec.day.isoformat(), datatype=XSD.date)
-    elif spec.month is not None:
+        yield node, TIME.inXSDDateTime, date_time(spec.day)
+    elif spec.month is not None or spec.year is not None:
         yield node, RDF.type, TIME.Instant
-        yield node, TIME.inXSDgYearMonth, literal(spec.month, datatype=XSD.gYearMonth)
-    elif spec.year is not None:
-        yield node, RDF.type, TIME.Instant
-        yield node, TIME.inXSDgYear, literal(f"{spec.year:04d}", datatype=XSD.gYear)
-    elif spec.start is not None and spec.end is not None:
+    elif spec.start is not None or spec.end is not None:
         yield node, RDF.type, TIME.ProperInterval
         for edge, day in ((TIME.hasBeginning, spec.start), (TIME.hasEnd, spec.end)):
+            if day is None:  # an open interval: that bound is unknown
+                continue
             instant = ox.NamedNode(f"{node.value}/{'begin' if edge == TIME.hasBeginning else 'end'}")
             yield node, edge, instant
             yield instant, RDF.type, TIME.Instant
-            yield instant, TIME.inXSDDate, literal(day.isoformat(), datatype=XSD.date)
+            yield instant, TIME.inXSDDateTime, date_time(day)
     else:
         yield node, RDF.type, TIME.TemporalEntity
     yield node, RDFS.label, literal(time_label(spec), lang="en")
@@ -156,9 +161,14 @@ def time_triples(node: ox.NamedNode, spec: TimeSpec) -> Iterator[Triple]:
     if spec.note:
         yield node, KGO.resolutionNote, literal(spec.note, lang="en")
     if spec.earliest:
-        yield node, KGO.earliestDate, literal(spec.earliest.isoformat(), datatype=XSD.date)
+        yield node, KGO.earliestDate, date_time(spec.earliest)
     if spec.latest:
-        yield node, KGO.latestDate, literal(spec.latest.isoformat(), datatype=XSD.date)
+        yield node, KGO.latestDate, date_time(spec.latest)
+
+
+def date_time(day) -> ox.Literal:
+    """A day as the ``xsd:dateTime`` of its midnight (no time zone: the source's own calendar day)."""
+    return literal(f"{day.isoformat()}T00:00:00", datatype=XSD.dateTime)
 
 
 def time_label(spec: TimeSpec) -> str:
@@ -169,8 +179,8 @@ def time_label(spec: TimeSpec) -> str:
         iso = spec.month
     elif spec.year is not None:
         iso = f"{spec.year:04d}"
-    elif spec.start is not None and spec.end is not None:
-        iso = f"{spec.start.isoformat()}/{spec.end.isoformat()}"
+    elif spec.start is not None or spec.end is not None:  # ISO 8601-2: ".." for an open end
+        iso = f"{spec.start.isoformat() if spec.start else '..'}/{spec.end.isoformat() if spec.end else '..'}"
     else:
         return spec.expression or "undated"
     return f"{iso} ({spec.expression})" if spec.expression else iso
@@ -239,9 +249,9 @@ def _source_description(source: Source, doc: ox.NamedNode, graph_iri: ox.NamedNo
     if source.description:
         yield doc, DCTERMS.description, literal(source.description, lang="en")
     if source.published_earliest:
-        yield doc, KGO.publishedEarliest, literal(source.published_earliest.isoformat(), datatype=XSD.date)
+        yield doc, KGO.publishedEarliest, date_time(source.published_earliest)
     if source.published_latest:
-        yield doc, KGO.publishedLatest, literal(source.published_latest.isoformat(), datatype=XSD.date)
+        yield doc, KGO.publishedLatest, date_time(source.published_latest)
     if source.published_basis:
         yield doc, SKOS.note, literal(source.published_basis, lang="en")
     yield graph_iri, RDF.type, PROV.Bundle

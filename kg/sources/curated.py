@@ -250,7 +250,21 @@ def _resolve_class(name: str, line: int | None, ctx: _Context) -> str | None:
         ctx.problems.add(ctx.file, f"unknown class (fact type) {name!r}" + (f"; did you mean {hint!r}?"
                          if hint else ""), line, ctx.fact)
         return None
+    if _refuse_deprecated(iri, name, line, ctx):
+        return None
     return iri
+
+
+def _refuse_deprecated(iri: str, name: str, line: int | None, ctx: _Context) -> bool:
+    """A deprecated term is an error naming its replacement (the ontology keeps the term, so old IRIs
+    still resolve, but no new fact may use it)."""
+    if iri not in ctx.index.deprecated:
+        return False
+    replacement = ctx.index.deprecated[iri]
+    instead = f"; use {vocab.shorten(replacement).removeprefix('kgo:')!r} instead" if replacement else ""
+    ctx.problems.add(ctx.file, f"{name!r} is deprecated{instead} (docs/time-model.md: a status or a date is "
+                     "recorded as a lifecycle event or a status observation, each with its own time)", line, ctx.fact)
+    return True
 
 
 def _parse_set(raw: Any, ctx: _Context) -> list[Assertion]:
@@ -265,6 +279,8 @@ def _parse_set(raw: Any, ctx: _Context) -> list[Assertion]:
             hint = ctx.index.suggest(str(name), ctx.index.all_properties())
             ctx.problems.add(ctx.file, f"unknown property {name!r}" + (f"; did you mean {hint!r}?"
                              if hint else ""), line, ctx.fact)
+            continue
+        if _refuse_deprecated(predicate, str(name), line, ctx):
             continue
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -306,13 +322,15 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
         if datatype == vocab.RDF + "langString" or datatype is None:
             return _lang_text(item, name, line, ctx)
         if datatype in INTEGER_TYPES:
-            if not isinstance(item, int) or isinstance(item, bool) or item < 0:
-                ctx.problems.add(ctx.file, f"{name} takes a whole number, not {item!r}", line, ctx.fact)
+            smallest = 1 if datatype == vocab.XSD + "positiveInteger" else 0
+            if not isinstance(item, int) or isinstance(item, bool) or item < smallest:
+                ctx.problems.add(ctx.file, f"{name} takes a whole number of at least {smallest}, not {item!r}",
+                                 line, ctx.fact)
                 return None
             return Text(str(item), datatype=datatype)
-        if datatype == vocab.XSD + "date":
+        if datatype == vocab.XSD + "dateTime":  # the ontology's days: midnight, as OWL 2 has no xsd:date
             parsed = _parse_date(item, ctx.file, line, ctx.problems, ctx.fact)
-            return Text(parsed.isoformat(), datatype=datatype) if parsed else None
+            return Text(f"{parsed.isoformat()}T00:00:00", datatype=datatype) if parsed else None
         return Text(str(item), datatype=datatype)
     return _lang_text(item, name, line, ctx)
 
@@ -364,10 +382,8 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         ctx.problems.add(ctx.file, f"unknown time field(s) {sorted(unknown)}; use {sorted(TIME_KEYS)}",
                          line, ctx.fact)
         return None
-    forms = [k for k in ("date", "month", "year", "from") if k in raw]
-    if ("from" in raw) != ("to" in raw):
-        ctx.problems.add(ctx.file, "an interval needs both 'from' and 'to'", line, ctx.fact)
-        return None
+    forms = [k for k in ("date", "month", "year") if k in raw] + (["from/to"] if "from" in raw or "to" in raw
+                                                                  else [])
     if len(forms) > 1:
         ctx.problems.add(ctx.file, f"give one of date, month, year or from/to, not {forms}", line, ctx.fact)
         return None
@@ -393,10 +409,11 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         elif "year" in raw:
             year = int(raw["year"])
             spec.update(year=year, earliest=date(year, 1, 1), latest=date(year, 12, 31), precision="year")
-        elif "from" in raw:
-            start = date.fromisoformat(str(raw["from"]))
-            end = date.fromisoformat(str(raw["to"]))
-            if end < start:
+        elif "from" in raw or "to" in raw:
+            # an open interval (only 'from': on or after; only 'to': on or before) leaves a bound unknown
+            start = date.fromisoformat(str(raw["from"])) if "from" in raw else None
+            end = date.fromisoformat(str(raw["to"])) if "to" in raw else None
+            if start and end and end < start:
                 ctx.problems.add(ctx.file, f"the interval ends ({end}) before it begins ({start})",
                                  line, ctx.fact)
                 return None
