@@ -33,11 +33,14 @@ class BuildResult:
     info: dict
 
 
-def build(settings: Settings, validate: bool = True, infer: bool = False) -> BuildResult:
+def build(settings: Settings, validate: bool = True, infer: bool = False,
+          allow_contradictions: bool = False) -> BuildResult:
     """Run the whole pipeline and write build/dataset.nq and build/build-info.json.
 
     With ``infer``, the OWL 2 RL entailments go into their own named graph (``graph/inferred``),
-    never into the asserted graphs.
+    never into the asserted graphs. A graph that contradicts itself is refused (:func:`refuse_contradictions`)
+    unless ``allow_contradictions``, which writes it with the contradictions listed in build-info, so that
+    ``kg reason`` can explain them with OWL DL.
     """
     from kg.graph.export import canonical_quads
     from kg.graph.lifecycle import Bounds, lifecycle_quads
@@ -61,6 +64,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
     quads += quads_of_rdflib_dataset(extra)
     quads += lifecycle_quads(quads, {vocab.source_graph(s.source_id): Bounds(s.published_earliest, s.published_latest)
                                      for s in corpus.sources})
+    contradictions = refuse_contradictions(quads, allow=allow_contradictions)
     if infer:
         from kg.checks.owl2rl import materialise
 
@@ -78,6 +82,7 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
             raise CheckFailed("the built graph fails its checks; nothing was written\n" + report.summary())
     info = build_info(corpus, grounding, quads, software_version())
     info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
+    info["contradictions"] = contradictions
     assert settings.build_dir is not None
     outputs = {
         settings.dataset_file: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
@@ -93,6 +98,21 @@ def build(settings: Settings, validate: bool = True, infer: bool = False) -> Bui
         raise
     store_dir = swap_store(settings.build_dir, staged)
     return BuildResult(corpus, grounding, quads, [*outputs, store_dir], info)
+
+
+def refuse_contradictions(quads: list[ox.Quad], allow: bool = False) -> str:
+    """The consistency check of every build (OWL 2 RL contradiction rules and the date and scope rules,
+    :mod:`kg.checks.consistency`): a graph that contradicts itself is refused, with the facts that
+    conflict and their quotes. ``kg reason`` is the full OWL DL check."""
+    from kg.checks.consistency import find_contradictions
+    from kg.checks.report import render_conflicts
+
+    data, conflicts = find_contradictions(quads)
+    if conflicts and not allow:
+        raise CheckFailed("the graph contradicts itself; nothing was written. To explain it with OWL DL, build it "
+                          "anyway (kg build --allow-contradictions) and run kg reason.\n"
+                          + render_conflicts(data, conflicts))
+    return render_conflicts(data, conflicts)
 
 
 def build_info(corpus: Corpus, grounding: Grounding, quads: list[ox.Quad], version: str) -> dict:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg import vocab
+from kg.graph.lifecycle import GRAPH_LIFECYCLE
 
 RDF_TYPE = ox.NamedNode(vocab.RDF + "type")
 XSD_DATE, XSD_DATETIME = vocab.XSD + "date", vocab.XSD + "dateTime"
@@ -157,7 +158,7 @@ def build_input(quads: list[ox.Quad]) -> ReasoningInput:
                 continue
             for key in provenance.units_of.get((graph, triple), [UnitKey("fact", source, "(no evidence)")]):
                 units[key].add(rewritten)
-    _add_negative_assertions(units)
+    _add_negative_assertions(units, _validity_periods(by_graph.get(GRAPH_LIFECYCLE, [])))
     functional = {t.subject.value for t in tbox if t.predicate == RDF_TYPE
                   and t.object.value == vocab.OWL + "FunctionalProperty" and isinstance(t.subject, ox.NamedNode)}
     registry = {vocab.entity_iri(k.ident) for k in units if k.kind == "registry"}
@@ -215,9 +216,51 @@ def _key(term) -> str:
     return str(term)
 
 
-def _add_negative_assertions(units: dict[UnitKey, set[ox.Triple]]) -> None:
-    """¬(obligor pledgesToDefend beneficiary) for every stated absence of a defence pledge, in the
-    unit(s) of the fact(s) asserting the absence's obligor."""
+@dataclass
+class _Validity:
+    """A derived validity period (graph/derived/lifecycle): its bounds as ISO days, and what ended it."""
+
+    start_earliest: str | None = None
+    start_latest: str | None = None
+    end_earliest: str | None = None
+    end_latest: str | None = None
+    ended_by: set[str] = field(default_factory=set)
+    ends: bool = False
+
+
+def _validity_periods(triples: list[ox.Triple]) -> dict[str, _Validity]:
+    """Validity periods by the obligation or stated absence they are of."""
+    by_node: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        by_node[t.subject.value][t.predicate.value].append(t.object.value)
+    found = {}
+    for props in by_node.values():
+        if vocab.KGO + "ValidityPeriod" not in props.get(vocab.RDF + "type", []):
+            continue
+        day = {name: (props[vocab.KGO + name][0][:10] if props.get(vocab.KGO + name) else None)
+               for name in ("startEarliest", "startLatest", "endEarliest", "endLatest")}
+        ended_by = set(props.get(vocab.KGO + "endedBy", []))
+        found[props[vocab.KGO + "periodOf"][0]] = _Validity(
+            day["startEarliest"], day["startLatest"], day["endEarliest"], day["endLatest"], ended_by, bool(ended_by))
+    return found
+
+
+def _certainly_apart(a: _Validity | None, b: _Validity | None) -> bool:
+    """Whether two validity periods certainly do not overlap (one certainly ends before the other starts)."""
+    if a is None or b is None:
+        return False
+    return ((a.ends and a.end_latest is not None and b.start_earliest is not None and a.end_latest <= b.start_earliest)
+            or (b.ends and b.end_latest is not None and a.start_earliest is not None
+                and b.end_latest <= a.start_earliest))
+
+
+def _add_negative_assertions(units: dict[UnitKey, set[ox.Triple]], validity: dict[str, _Validity]) -> None:
+    """¬(obligor pledgesToDefend beneficiary) for a stated absence of a defence pledge, in the unit(s) of
+    the fact(s) asserting the absence's obligor, unless it is scoped to an arrangement (kgo:notCreatedBy:
+    that arrangement creates no pledge, others may) or every defence pledge of the same direction
+    certainly holds at other times than the absence (OWL has no time: a pledge of 1902-1923 and a
+    statement of 2023 that there is none are both true; a pledge that begins after the statement ends
+    it, docs/time-model.md)."""
     values: dict[str, dict[str, str]] = defaultdict(dict)
     holders: dict[str, list[UnitKey]] = defaultdict(list)
     for key, triples in units.items():
@@ -226,12 +269,23 @@ def _add_negative_assertions(units: dict[UnitKey, set[ox.Triple]]) -> None:
                 values[t.subject.value].setdefault(t.predicate.value, t.object.value)
                 if t.predicate.value == vocab.KGO + "obligor":
                     holders[t.subject.value].append(key)
+    pledges: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)
+    for subject, props in values.items():
+        if (props.get(vocab.RDF + "type") == vocab.KGO + "Obligation"
+                and props.get(vocab.KGO + "obligationKind") == vocab.KGO + "kindDefence"):
+            pledges[(props.get(vocab.KGO + "obligor"), props.get(vocab.KGO + "beneficiary"))].append(subject)
     for subject, props in values.items():
         if (props.get(vocab.RDF + "type") != vocab.KGO + "StatedAbsenceOfObligation"
-                or props.get(vocab.KGO + "obligationKind") != vocab.KGO + "kindDefence"):
+                or props.get(vocab.KGO + "obligationKind") != vocab.KGO + "kindDefence"
+                or vocab.KGO + "notCreatedBy" in props):
             continue
         obligor, beneficiary = props.get(vocab.KGO + "obligor"), props.get(vocab.KGO + "beneficiary")
         if not (obligor and beneficiary):
+            continue
+        absence = validity.get(subject)
+        rivals = pledges.get((obligor, beneficiary), [])
+        if rivals and all((absence is not None and pledge in absence.ended_by)
+                          or _certainly_apart(absence, validity.get(pledge)) for pledge in rivals):
             continue
         node = ox.BlankNode("npa" + hashlib.sha1(subject.encode()).hexdigest()[:16])
         npa = {

@@ -12,17 +12,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from kg import vocab
 from kg.checks.explain import Conflict, find_conflicts, temporal_conflicts
 from kg.checks.java import JavaRuntime
-from kg.checks.owl_view import ReasoningInput, UnitKey, build_input
+from kg.checks.owl_view import ReasoningInput, build_input
 from kg.checks.reasoners import DLResult, classify, java_for
+from kg.checks.report import says, unit_lines
 from kg.graph.export import read_quads
-
-HIDDEN_PREDICATES = {vocab.RDFS + "label", vocab.KGO + "temporalExpression", vocab.KGO + "resolutionNote",
-                     vocab.KGO + "earliestDate", vocab.KGO + "latestDate", vocab.KGO + "datePrecision"}
 
 
 @dataclass
@@ -57,41 +53,6 @@ def reason(dataset_file: Path, reasoner: str = "hermit", max_conflicts: int = 3)
 # ------------------------------------------------------------------------------------------ rendering
 
 
-def _unit_lines(report: Report, unit: UnitKey) -> list[str]:
-    data = report.data
-    if unit.kind == "registry":
-        head = f"entity registry (data/entities.yaml), entry {unit.ident}"
-    else:
-        evidence = data.evidence.get(unit)
-        quote = f'"{" ".join(evidence.quote.split())}" [{evidence.start}:{evidence.end}]' if evidence else "(no quote)"
-        head = f"{unit.source}, fact {unit.ident}: {quote}"
-    return [head, *(f"    {line}" for line in _says(report, unit))]
-
-
-def _says(report: Report, unit: UnitKey, limit: int = 6) -> list[str]:
-    data = report.data
-    lines = []
-    for t in sorted(data.units[unit], key=str):
-        if isinstance(t.subject, ox.BlankNode) or t.predicate.value in HIDDEN_PREDICATES:
-            continue
-        if t.subject.value.startswith(vocab.ID + "time/"):
-            continue
-        obj = data.label(t.object.value) if isinstance(t.object, ox.NamedNode) else t.object.value
-        predicate = "is a" if t.predicate.value == vocab.RDF + "type" else data.label(t.predicate.value)
-        lines.append(f"{data.label(t.subject.value)} — {predicate} — {obj}")
-    for t in data.units[unit]:
-        if t.predicate.value == vocab.OWL + "assertionProperty":
-            lines.append("(so: not " + _npa_text(data, unit) + ")")
-            break
-    return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
-
-
-def _npa_text(data: ReasoningInput, unit: UnitKey) -> str:
-    parts = {t.predicate.value: t.object.value for t in data.units[unit] if isinstance(t.subject, ox.BlankNode)}
-    return (f"{data.label(parts.get(vocab.OWL + 'sourceIndividual', '?'))} pledges to defend "
-            f"{data.label(parts.get(vocab.OWL + 'targetIndividual', '?'))}")
-
-
 def render_text(report: Report) -> str:
     """The human-readable report."""
     data, dl = report.data, report.dl
@@ -122,7 +83,7 @@ def render_text(report: Report) -> str:
         out.append(f"Contradiction {number}, found by {conflict.found_by}:")
         out.append("  these facts cannot all be true —")
         for unit in conflict.units:
-            lines = _unit_lines(report, unit)
+            lines = unit_lines(report.data, unit)
             out.append(f"  - {lines[0]}")
             out.extend(f"  {line}" for line in lines[1:])
     return "\n".join(out) + "\n"
@@ -145,7 +106,7 @@ def render_json(report: Report) -> str:
                  "quote": data.evidence[u].quote if u in data.evidence else None,
                  "start": data.evidence[u].start if u in data.evidence else None,
                  "end": data.evidence[u].end if u in data.evidence else None,
-                 "says": _says(report, u, limit=50)}
+                 "says": says(data, u, limit=50)}
                 for u in c.units]}
             for c in report.conflicts],
     }

@@ -13,6 +13,8 @@ def build_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-validate", action="store_true", help="skip SHACL and the quality checks")
     p.add_argument("--infer", action="store_true",
                    help="add the OWL 2 RL entailments (subclass, inverse, property chains) as graph/inferred")
+    p.add_argument("--allow-contradictions", action="store_true",
+                   help="write a graph that contradicts itself (listed as a warning), e.g. for kg reason to explain")
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -20,13 +22,17 @@ def run_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     started = time.perf_counter()
-    result = build(settings_of(args), validate=not args.no_validate, infer=args.infer)
+    result = build(settings_of(args), validate=not args.no_validate, infer=args.infer,
+                   allow_contradictions=args.allow_contradictions)
     elapsed = time.perf_counter() - started
     info = result.info
     print(f"built {info['quads']} quads from {len(info['sources'])} sources in {elapsed:.2f} s")
     for source_id, s in info["sources"].items():
         print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
               f"{s['quotes']}")
+    if info.get("contradictions"):
+        err("kg build: warning: the graph contradicts itself (written because of --allow-contradictions)\n"
+            + info["contradictions"])
     if info.get("wikidata_snapshot"):
         print(f"  wikidata snapshot: {info['wikidata_snapshot']}")
     if args.infer:

@@ -41,6 +41,8 @@ CONCLUDED = {vocab.KGO + s for s in ("Agreed", "Signed", "Approved", "InForce")}
 ENDED = {vocab.KGO + s for s in ("Suspended", "Terminated", "Superseded")}
 
 _RDF_TYPE = vocab.RDF + "type"
+_DIRECTION = {vocab.KGO + "obligor": "obligor", vocab.KGO + "beneficiary": "beneficiary",
+              vocab.KGO + "obligationKind": "kind"}
 _K = vocab.KGO
 _LOW, _HIGH = date.min, date.max
 
@@ -107,6 +109,8 @@ class _Facts:
     started_at: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     ended_at: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     created_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # obligation or absence -> its obligor, beneficiary and kind
+    direction: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     earliest: dict[str, date] = field(default_factory=dict)
     latest: dict[str, date] = field(default_factory=dict)
     resulting_status: dict[str, str] = field(default_factory=dict)  # event class -> status
@@ -126,15 +130,31 @@ def derive_periods(quads: Iterable[ox.Quad], published: Mapping[str, Bounds]) ->
     for arrangement, candidates in sorted(_candidates(facts).items()):
         status_periods[arrangement] = _status_periods(arrangement, candidates)
         periods += status_periods[arrangement]
+    obligations: list[Period] = []
     for obligation in sorted(s for s, types in facts.types.items() if _K + "Obligation" in types):
         period = _obligation_validity(obligation, facts, status_periods)
         if period is not None:
-            periods.append(period)
+            obligations.append(period)
+    periods += obligations
     for absence in sorted(s for s, types in facts.types.items() if _K + "StatedAbsenceOfObligation" in types):
         period = _absence_validity(absence, facts, published)
         if period is not None:
+            _end_at_next_obligation(period, facts, obligations)
             periods.append(period)
     return periods
+
+
+def _end_at_next_obligation(absence: Period, facts: _Facts, obligations: list[Period]) -> None:
+    """A stated absence holds, as an observation does, until an obligation of the same direction and
+    kind begins after it (certainly after its start): the later pledge ends it, it does not contradict it."""
+    direction = facts.direction.get(absence.of)
+    if not direction:
+        return
+    later = [o for o in obligations if facts.direction.get(o.of) == direction and o.start.earliest is not None
+             and absence.start.latest is not None and o.start.earliest > absence.start.latest]
+    if later:
+        first = min(later, key=lambda o: (o.start.earliest, o.start.latest or _HIGH, o.of))
+        absence.end, absence.ended_by = first.start, [first.of]
 
 
 def _index(quads: Iterable[ox.Quad]) -> _Facts:
@@ -157,6 +177,8 @@ def _index(quads: Iterable[ox.Quad]) -> _Facts:
             facts.ended_at[s].append(o.value)
         elif p == _K + "createdBy":
             facts.created_by[s].add(o.value)
+        elif p in _DIRECTION:
+            facts.direction[s][_DIRECTION[p]] = o.value
         elif p == _K + "earliestDate":
             facts.earliest[s] = _day(o.value)
         elif p == _K + "latestDate":

@@ -12,7 +12,9 @@ YAML header (grlc's convention)::
 
 ``aliases`` are names the query answered to before it was renamed; ``kg query`` still takes them.
 
-A parameter is a variable named ``?_name`` (a literal) or ``?_name_iri`` (an IRI). Each value is
+A parameter is a variable named ``?_name`` (a literal), ``?_name_iri`` (an IRI) or ``?_name_date`` (a
+day, ``YYYY-MM-DD`` or ``today``, bound as the ``xsd:dateTime`` of its midnight, as the graph's dates
+are; docs/time-model.md). Each value is
 bound as the RDF term that pyoxigraph parses and serialises it to, replacing the variable's tokens
 before evaluation (:mod:`kg.query.binding`); raw input is never pasted into the query text. An IRI
 parameter takes an entity id (``state/japan``) or an absolute IRI. Quality checks live in
@@ -33,7 +35,8 @@ from kg import vocab
 from kg.errors import InputError
 from kg.query.binding import without_comment_lines
 
-PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri)?\b")
+PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri|_date)?\b")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SERVICE_RE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?[?$]([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 FEDERATED_DIR = "federated"
 QUERY_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -45,7 +48,7 @@ class Param:
 
     name: str
     variable: str
-    kind: str  # "iri" or "literal"
+    kind: str  # "iri", "date" or "literal"
     default: str | None = None
 
 
@@ -86,9 +89,9 @@ def parse_query_file(path: Path) -> StoredQuery:
     params: dict[str, Param] = {}
     body = without_comment_lines(text)
     for match in PARAM_RE.finditer(body):
-        name, iri = match.group(1), bool(match.group(2))
-        variable = f"_{name}{'_iri' if iri else ''}"
-        params.setdefault(name, Param(name, variable, "iri" if iri else "literal", defaults.get(name)))
+        name, suffix = match.group(1), match.group(2) or ""
+        kind = {"_iri": "iri", "_date": "date"}.get(suffix, "literal")
+        params.setdefault(name, Param(name, f"_{name}{suffix}", kind, defaults.get(name)))
     tags = header.get("tags") or []
     aliases = header.get("aliases") or []
     services = sorted(set(SERVICE_RE.findall(body)))
@@ -178,8 +181,29 @@ def bind(query: StoredQuery, values: dict[str, str]) -> dict[str, ox.NamedNode |
         raw = values.get(param.name, param.default)
         if raw is None:
             raise InputError(f"query {query.name!r} needs --param {param.name}=VALUE")
-        bindings[param.variable] = iri_term(raw, param.name) if param.kind == "iri" else ox.Literal(raw)
+        if param.kind == "iri":
+            bindings[param.variable] = iri_term(raw, param.name)
+        elif param.kind == "date":
+            bindings[param.variable] = date_term(raw, param.name)
+        else:
+            bindings[param.variable] = ox.Literal(raw)
     return bindings
+
+
+def date_term(raw: str, what: str) -> ox.Literal:
+    """A day (``YYYY-MM-DD``, or ``today``) as the ``xsd:dateTime`` of its midnight; else an InputError."""
+    from datetime import date
+
+    if raw.strip().lower() == "today":
+        day = date.today()
+    else:
+        try:
+            if not DATE_RE.fullmatch(raw.strip()):
+                raise ValueError("not of the form YYYY-MM-DD")
+            day = date.fromisoformat(raw.strip())
+        except ValueError as exc:
+            raise InputError(f"{what}: {raw!r} is not a date (YYYY-MM-DD, or 'today'): {exc}") from None
+    return ox.Literal(f"{day.isoformat()}T00:00:00", datatype=ox.NamedNode(vocab.XSD + "dateTime"))
 
 
 def iri_term(raw: str, what: str) -> ox.NamedNode:
