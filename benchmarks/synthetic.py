@@ -5,7 +5,9 @@
 writes ``OUT_DIR/data`` (entities.yaml with the real registry plus synthetic partner states and
 officials; sources/<id>/{source.yaml, facts.yaml, anchors.json}) and ``OUT_DIR/texts`` (one invented
 text per source). Each record is a short news item about Japan and one partner: an arrangement of
-one of the eight kinds with its lifecycle status and date, the obligations it creates, for some a
+one of the eight kinds with the dated lifecycle event the item reports (a signing, an adoption, the
+launch of negotiations; an entry into force a year later for every fifth; a status observation as of
+the publication for a planned one), the obligations it creates, for some a
 stated absence of a defence pledge (or, for a few, a pledge), and a quoted statement by an
 official with a role. Every fact has its verbatim quote, as in the real data, so the whole build
 path (parse, check, ground, load, evidence) is exercised. Deterministic for a given seed.
@@ -37,6 +39,9 @@ ARRANGEMENTS = [  # class, sentence verb, status, obligation kinds created (obli
 ]
 
 
+EVENT_OF_STATUS = {"Signed": "Signing", "Agreed": "Adoption", "UnderNegotiation": "NegotiationLaunch"}
+
+
 def _record(i: int, partner: int, rng: random.Random) -> tuple[list[str], list[dict], list[dict]]:
     """Sentences, facts and source-local entities of one news item."""
     kind, verb, status, kinds = ARRANGEMENTS[i % len(ARRANGEMENTS)]
@@ -48,8 +53,23 @@ def _record(i: int, partner: int, rng: random.Random) -> tuple[list[str], list[d
     facts: list[dict] = [{
         "id": f"r{i}-arrangement", "quote": sentences[0], "about": agreement, "a": kind,
         "label": f"Japan–{name} {kind} (record {i})",
-        "set": {"party": ["state/japan", state], "lifecycleStatus": status, "concludedAt": {"date": day}},
+        "set": {"party": ["state/japan", state]},
     }]
+    if status == "Planned":
+        facts.append({"id": f"r{i}-status", "quote": sentences[0], "about": f"observation/record-{i}",
+                      "a": "StatusObservation", "label": f"Record {i} planned",
+                      "set": {"ofArrangement": agreement, "observedStatus": status,
+                              "time:hasTime": {"from": "2024-01-01", "to": "2024-01-31"}}})
+    else:
+        facts.append({"id": f"r{i}-event", "quote": sentences[0], "about": f"event/record-{i}",
+                      "a": EVENT_OF_STATUS[status], "label": f"{EVENT_OF_STATUS[status]} of record {i}",
+                      "set": {"ofArrangement": agreement, "time:hasTime": {"date": day}}})
+    if i % 5 == 0 and status in ("Signed", "Agreed"):
+        sentence = f"The record {i} arrangement entered into force a year later."
+        sentences.append(sentence)
+        facts.append({"id": f"r{i}-in-force", "quote": sentence, "about": f"event/record-{i}-in-force",
+                      "a": "EntryIntoForce", "label": f"Entry into force of record {i}",
+                      "set": {"ofArrangement": agreement, "time:hasTime": {"year": 2023}}})
     for k in kinds:
         for obligor, beneficiary, direction in ((state, "state/japan", "to"), ("state/japan", state, "from")):
             facts.append({
@@ -115,7 +135,7 @@ def generate(out: Path, records: int, partners: int = 200, per_source: int = 50,
         (directory / "source.yaml").write_text(yaml.safe_dump({
             "id": source_id, "title": f"Synthetic source {source_id}", "kind": "test-fixture",
             "text": {"file": f"{source_id}.txt", "sha256": sha},
-            "published": {"earliest": "2023-01-01", "latest": "2023-01-31"}}, sort_keys=False), encoding="utf-8")
+            "published": {"earliest": "2024-01-01", "latest": "2024-01-31"}}, sort_keys=False), encoding="utf-8")
         (directory / "facts.yaml").write_text(yaml.safe_dump({"source": source_id, "facts": facts}, sort_keys=False,
                                                              allow_unicode=True, width=200), encoding="utf-8")
         indexed = IndexedText(text)

@@ -3,8 +3,9 @@
 The project directory is ``KG_HOME`` if set, else the nearest directory at or above the working
 directory that holds ``ontology/kgo.ttl`` and ``queries/``, else the directory this package was
 installed from (an editable install). Source texts are not part of the project (copyright); they
-are looked up on a search path: ``--texts`` or ``KG_TEXTS`` (``os.pathsep``-separated), else
-``../shared/sources`` and ``../shared/reference`` beside the project.
+are looked up on a search path: the directories of ``--texts`` and ``KG_TEXTS`` (``os.pathsep``-
+separated), then ``../shared/sources`` and ``../shared/reference`` beside the project (added to,
+never replaced, so a directory of one's own texts does not hide the shared ones).
 """
 
 from __future__ import annotations
@@ -35,13 +36,17 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def default_text_path(root: Path) -> list[Path]:
-    """Search path for source texts: KG_TEXTS, else the shared folders beside the project."""
-    env = os.environ.get("KG_TEXTS")
-    if env:
-        return [Path(p) for p in env.split(os.pathsep) if p]
+def default_text_path(root: Path, extra: list[Path] | None = None) -> list[Path]:
+    """Search path for source texts: ``extra`` (--texts), then KG_TEXTS, then the shared folders beside
+    the project; each directory once, in that order."""
+    env = os.environ.get("KG_TEXTS", "")
     shared = root.parent / "shared"
-    return [shared / "sources", shared / "reference"]
+    path: list[Path] = []
+    for directory in [*(extra or []), *(Path(p) for p in env.split(os.pathsep) if p),
+                      shared / "sources", shared / "reference"]:
+        if directory not in path:
+            path.append(directory)
+    return path
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Settings:
     build_dir: Path | None = None
     text_path: list[Path] | None = None
     extra_sources: list[Path] = field(default_factory=list)
+    only_sources: list[str] | None = None  # build only these sources of data/ (the extra ones always)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir) if self.data_dir else self.root / "data"

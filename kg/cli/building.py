@@ -30,6 +30,12 @@ def run_build(args: argparse.Namespace) -> int:
     for source_id, s in info["sources"].items():
         print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
               f"{s['quotes']}")
+    missing = [s for s, details in info["sources"].items() if details["quotes"].startswith("recorded")]
+    if missing:
+        settings = settings_of(args)
+        err(f"kg build: the texts of {len(missing)} source(s) were not found, so their quotes were not re-verified: "
+            f"{', '.join(missing)} (searched {', '.join(map(str, settings.text_path or []))}; add directories "
+            "with --texts or KG_TEXTS)")
     if info.get("contradictions"):
         err("kg build: warning: the graph contradicts itself (written because of --allow-contradictions)\n"
             + info["contradictions"])

@@ -58,10 +58,12 @@ def add_common_options(parser: argparse.ArgumentParser, data: bool = False, buil
     """The options that say where things are."""
     if data:
         parser.add_argument("--data", help="data directory (default: data/)")
-        parser.add_argument("--texts", help="search path for source texts, os.pathsep-separated "
-                            "(default: $KG_TEXTS, else ../shared/sources:../shared/reference)")
+        parser.add_argument("--texts", help="directories of source texts, os.pathsep-separated, searched before "
+                            "$KG_TEXTS and ../shared/sources:../shared/reference")
         parser.add_argument("--add-source", action="append", metavar="DIR",
                             help="an extra source directory (source.yaml + facts.yaml); repeatable")
+        parser.add_argument("--source", action="append", metavar="ID",
+                            help="use only this source of the data directory (and any --add-source); repeatable")
     if build:
         parser.add_argument("--build", help="build directory (default: build/)")
 
@@ -74,12 +76,15 @@ def settings_of(args: argparse.Namespace) -> Settings:
     if getattr(args, "texts", None):
         import os
 
-        texts = [Path(p) for p in args.texts.split(os.pathsep) if p]
+        from kg.config import default_text_path, project_root
+
+        texts = default_text_path(project_root(), [Path(p) for p in args.texts.split(os.pathsep) if p])
     return Settings(
         data_dir=getattr(args, "data", None),
         build_dir=getattr(args, "build", None),
         text_path=texts,
         extra_sources=[Path(p) for p in getattr(args, "add_source", None) or []],
+        only_sources=getattr(args, "source", None) or None,
     )
 
 

@@ -27,6 +27,8 @@ def run_queries(args: argparse.Namespace) -> int:
 def query_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="stored query name (see 'kg queries')")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="bind a parameter; repeatable")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date a time-aware query answers for (its asOf "
+                   "parameter; default today; docs/time-model.md)")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="table (default) or a W3C SPARQL 1.1 result format")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"), default="oxigraph",
@@ -49,7 +51,13 @@ def run_query(args: argparse.Namespace) -> int:
     query = find(settings.queries_dir, args.name)
     if "inferred" in query.tags and not args.endpoint:
         require_inferred_graph(settings.build_info_file)
-    bindings = bind(query, parse_param_args(args.param or []))
+    values = parse_param_args(args.param or [])
+    if args.as_of:
+        if "asOf" not in {p.name for p in query.params}:
+            raise InputError(f"{query.name} does not take a date (--as-of); the time-aware queries are those "
+                             "tagged 'time' in 'kg queries'")
+        values["asOf"] = args.as_of
+    bindings = bind(query, values)
     if query.federated:
         if args.endpoint:
             raise InputError(f"{query.name} is a federated query: it runs on the embedded engine, which calls "

@@ -26,10 +26,12 @@ JAPAN = vocab.entity_iri("state/japan")
 # Where `kg build --infer` puts what the reasoner derived (see the reasoning issue); absent otherwise.
 INFERRED_GRAPH = vocab.GRAPH_INFERRED
 
-# Lifecycle statuses from the earliest stage to the latest; an arrangement several sources give
-# different statuses to is drawn at the latest stage any of them reports.
-LIFECYCLE = tuple(vocab.KGO + s for s in ("Planned", "UnderNegotiation", "Agreed", "Signed", "InForce"))
-NOT_YET_CONCLUDED = frozenset(LIFECYCLE[:2])
+# Lifecycle statuses in the usual order of an arrangement's life (kgo:stageOrder). The map draws each
+# arrangement at its current status: that of its last status period (graph/derived/lifecycle), the one
+# with no end; where that is uncertain between periods, the latest stage among them.
+LIFECYCLE = tuple(vocab.KGO + s for s in ("Planned", "UnderNegotiation", "AgreedInPrinciple", "Agreed", "Signed",
+                                           "Approved", "InForce", "Suspended", "Terminated", "Superseded"))
+NOT_YET_CONCLUDED = frozenset(LIFECYCLE[:3])
 # Obligation kinds of ATOP's "defense" category: what the map draws as a defence pledge.
 DEFENCE_KINDS = frozenset({vocab.KGO + "kindDefence", vocab.KGO + "kindExtendedNuclearDeterrence"})
 SECURITY_ARRANGEMENT = vocab.KGO + "SecurityArrangement"
@@ -59,7 +61,7 @@ class Arrangement:
 
     @property
     def status(self) -> Term | None:
-        """The latest lifecycle stage any source reports (None when no source gives one)."""
+        """The arrangement's current status (None when nothing dates its life)."""
         known = [s for s in self.statuses if s.iri in LIFECYCLE]
         if known:
             return max(known, key=lambda s: LIFECYCLE.index(s.iri))

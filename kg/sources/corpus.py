@@ -40,7 +40,7 @@ def load_checked_corpus(settings: Settings, ontology: list | None = None) -> Cor
     """The checked corpus, its facts resolved against the ontology's terms (``ontology``: the
     triples of :func:`kg.ontology.read_ontology`, when the caller has read them already)."""
     index = index_of(ontology if ontology is not None else read_ontology(settings.ontology_dir))
-    corpus = load_corpus(settings.data_dir, index, settings.extra_sources)
+    corpus = load_corpus(settings.data_dir, index, settings.extra_sources, settings.only_sources)
     require_corpus_sources(corpus)
     return corpus
 

@@ -56,8 +56,10 @@ class _Context:
     window_latest: date | None = None
 
 
-def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Path] = ()) -> Corpus:
-    """Read and check the registry and all sources under ``data_dir`` (plus any extra source dirs).
+def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Path] = (),
+                only: Iterable[str] | None = None) -> Corpus:
+    """Read and check the registry and all sources under ``data_dir`` (only those named in ``only``, when
+    given), plus any extra source dirs.
 
     Raises InputError listing every problem found.
     """
@@ -65,6 +67,13 @@ def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Pa
     registry_path = data_dir / REGISTRY_FILE
     entities = _load_registry(registry_path, index, problems)
     source_dirs = sorted(p for p in (data_dir / SOURCES_DIR).glob("*") if p.is_dir())
+    if only is not None:
+        wanted = set(only)
+        unknown = sorted(wanted - {p.name for p in source_dirs})
+        if unknown:
+            raise InputError(f"{data_dir / SOURCES_DIR}: no source {', '.join(map(repr, unknown))} "
+                             f"(sources: {', '.join(p.name for p in source_dirs)})")
+        source_dirs = [p for p in source_dirs if p.name in wanted]
     source_dirs += [Path(p) for p in extra_source_dirs]
     sources: list[Source] = []
     seen_ids: dict[str, Path] = {}

@@ -1,0 +1,56 @@
+"""Fixture corpora: named selections of sources, each built once per session, each with its own
+expected query answers (tests/expected/<corpus>/).
+
+A test's expected rows belong to the sources it covers: adding a source to data/ changes no corpus
+here (each lists its sources), so it breaks only the tests of a corpus it is added to, and the
+invariant tests over the whole data (tests/test_data_invariants.py), which compute what they check.
+
+    .venv/bin/python -m tests.regen_expected [CORPUS ...]
+
+rewrites the expected rows of the corpora from the current build, for review with ``git diff``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+EXPECTED = ROOT / "tests" / "expected"
+ARTICLE = "bloomberg-2023-01-japan-looks-beyond-us-alliance"
+REFERENCES = ["reference-memberships", "reference-notes", "reference-tour-2023-01", "reference-wikidata-ids"]
+
+
+@dataclass(frozen=True)
+class FixtureCorpus:
+    """Sources of data/ (by id) and fixture source directories, built together."""
+
+    name: str
+    sources: tuple[str, ...]
+    fixtures: tuple[str, ...] = ()
+    description: str = ""
+    infer: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def fixture_dirs(self) -> list[Path]:
+        return [FIXTURES / "valid" / f for f in self.fixtures]
+
+    @property
+    def expected_dir(self) -> Path:
+        return EXPECTED / self.name
+
+
+ARTICLE_CORPUS = (ARTICLE, *REFERENCES)
+
+CORPORA: dict[str, FixtureCorpus] = {c.name: c for c in (
+    FixtureCorpus("article", ARTICLE_CORPUS,
+                  description="the first article and the four reference tables"),
+    FixtureCorpus("second-source", ARTICLE_CORPUS, ("second-source",),
+                  description="the article and an invented second article (Japan–Germany)"),
+    FixtureCorpus("later-signing", ARTICLE_CORPUS, ("later-signing",),
+                  description="the article and an invented later source: the Canada agreement negotiated, then signed"),
+    FixtureCorpus("disagreeing", ARTICLE_CORPUS, ("disagreeing-source",),
+                  description="the article and an invented source that contradicts it and the references"),
+)}
