@@ -110,7 +110,7 @@ def test_exit_codes_for_usage_and_input_errors(cli, built, tmp_path):
     assert code == 2 and "run 'kg build' first" in err
     code, out, err = cli("query", "tour-stops", "--format", "csv", "--columns", "city", "--build",
                          str(built.build_dir))
-    assert code == 2 and not out and "--columns applies to --format table only" in err
+    assert code == 2 and not out and "--columns: no column city (columns: date, countryLabel, cityLabel" in err
     code, _, err = cli("sparql", str(tmp_path / "missing.rq"), "--build", str(built.build_dir))
     assert code == 2 and "no such query file" in err
 
