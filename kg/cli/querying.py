@@ -156,7 +156,7 @@ def sparql_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_sparql(args: argparse.Namespace) -> int:
     """kg sparql FILE|-."""
-    from kg.query.adhoc import prepare
+    from kg.query.adhoc import holds_ids_under, prepare
 
     if args.file == "-":
         text = sys.stdin.read()
@@ -165,9 +165,10 @@ def run_sparql(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise InputError(f"{path}: no such query file")
         text = path.read_text(encoding="utf-8")
-    query = prepare(text)
     settings = settings_of(args)
     graph = _Graph(args, settings.dataset_file)
+    local = not args.endpoint and args.engine == "oxigraph"
+    query = prepare(text, holds_ids_under(graph.store) if local else None)
     if args.endpoint or args.engine == "rdflib":
         if query.form != "SELECT":
             where = "--endpoint" if args.endpoint else "--engine rdflib"

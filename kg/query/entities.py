@@ -170,7 +170,8 @@ def resolve_label(entities: dict[str, Entity], text: str, what: str) -> str:
     """The id of the one entity whose label or alias is ``text`` (case- and space-insensitive); an
     InputError when none or several bear it."""
     wanted = _key(text)
-    bearing = [e for e in entities.values() if any(wanted == _key(n) for n in e.names)]
+    bearing = sorted((e for e in entities.values() if any(wanted == _key(n) for n in e.names)),
+                     key=lambda e: e.entity_id)
     if len(bearing) == 1:
         return bearing[0].entity_id
     if bearing:
