@@ -32,9 +32,8 @@ def print_results(args: argparse.Namespace, solutions_or_results, default_column
     if args.format == "table":
         results = solutions_or_results if isinstance(solutions_or_results, Results) else collect(
             solutions_or_results)
-        if repeats:
-            repeats(_repeated(tuple(str(row.get(v)) for v in results.variables) for row in results.rows),
-                    len(results.rows))
+        repeated = _repeated(tuple(str(row.get(v)) for v in results.variables) for row in results.rows)
+        total = len(results.rows)
         hidden: list[str] = []
         if columns:
             results = Results(_check_columns(columns, results.variables), results.rows)
@@ -43,6 +42,9 @@ def print_results(args: argparse.Namespace, solutions_or_results, default_column
             hidden = [v for v in results.variables if v not in shown]
             results = Results(shown, results.rows)
         sys.stdout.write(render(results, wide=getattr(args, "wide", False), hidden=hidden))
+        if repeats:
+            sys.stdout.flush()
+            repeats(repeated, total)
         return
     if isinstance(solutions_or_results, Results):
         raise InputError("W3C result formats are produced by the oxigraph engine; use --engine oxigraph")
@@ -53,13 +55,14 @@ def print_results(args: argparse.Namespace, solutions_or_results, default_column
     import json
 
     document = solutions_json(solutions)
-    if repeats:
-        bindings = document["results"]["bindings"]
-        repeats(_repeated(json.dumps(b, sort_keys=True) for b in bindings), len(bindings))
+    bindings = document["results"]["bindings"]
+    repeated = _repeated(json.dumps(b, sort_keys=True) for b in bindings)
     if columns:
         document = project_solutions(document, _check_columns(columns, document["head"]["vars"]))
     parsed = ox.parse_query_results(json.dumps(document).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
     write_bytes(parsed.serialize(format=w3c_format(args.format)))
+    if repeats:
+        repeats(repeated, len(bindings))
 
 
 def _check_columns(columns: list[str], variables: list[str]) -> list[str]:
@@ -127,5 +130,9 @@ def print_plain_table(fmt: str, columns: list[str], rows: list[list[str]], wide:
 
 
 def note(message: str) -> None:
-    """A note on standard error (never mixed into results on standard output)."""
-    err(f"note: {message}")
+    """A note on standard error (never mixed into results on standard output), wrapped to the terminal."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size((100, 24)).columns, 40)
+    err("\n".join(textwrap.wrap(f"note: {message}", width, break_on_hyphens=False)))
