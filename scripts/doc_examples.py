@@ -173,6 +173,18 @@ for command in COMMANDS:
 """
 
 
+CATALOGUE = r"""
+from kg.config import Settings
+from kg.query.catalogue import all_queries
+print("| query | answers | parameters (default) |")
+print("| --- | --- | --- |")
+for query in all_queries(Settings().queries_dir).values():
+    params = ", ".join(f"`{p.name}`" + (f" (`{p.default}`)" if p.default else "") for p in query.params)
+    kind = " *federated*" if query.federated else ""
+    print(f"| `{query.name}`{kind} | {query.summary.replace('|', '/')} | {params} |")
+"""
+
+
 def commands() -> None:
     """The command reference's table of commands, from the argument parser."""
     python(COMMANDS_TABLE)
@@ -184,7 +196,7 @@ def main(argv: list[str]) -> int:
 
     sys.path.insert(0, str(Path(__file__).parent))
     files = [str(ROOT / f) for f in FILES if "[[[cog" in (ROOT / f).read_text(encoding="utf-8")]
-    common = ["cog", "-p", "from doc_examples import run, python, scope, commands", "--verbosity=1"]
+    common = ["cog", "-p", "from doc_examples import run, python, scope, commands, CATALOGUE", "--verbosity=1"]
     if "--check" in argv:
         status = Cog().main([*common, "--check", "--diff", f"--check-fail-msg={CHECK_FAIL_MESSAGE}", *files])
     else:

@@ -250,6 +250,12 @@ def entities_arguments(p: argparse.ArgumentParser) -> None:
     table_arguments(p)
 
 
+def _all_alike(rows: list[list[str]], column: int) -> bool:
+    """Whether a column of the entities table says nothing a footnote could not (all empty or all the same),
+    so the terminal table leaves it out; aliases and how each matched are shown when they differ."""
+    return len(rows) > 1 and len({row[column] for row in rows}) == 1 and column >= 2
+
+
 def run_entities(args: argparse.Namespace) -> int:
     """kg entities [SEARCH]."""
     from kg.query.entities import search
@@ -270,7 +276,7 @@ def run_entities(args: argparse.Namespace) -> int:
         print(f"no entity matches {args.search!r}" + (f" among kind {args.kind}" if args.kind else ""))
         return EXIT_OK
     shown = wanted_columns(args) or (columns if args.wide or args.format != "table" else
-                                     [c for c in columns if c != "class"])
+                                     [c for c in columns if c != "class" and not _all_alike(rows, columns.index(c))])
     unknown = [c for c in shown if c not in columns]
     if unknown:
         raise InputError(f"--columns: no column {', '.join(unknown)} (columns: {', '.join(columns)})")
