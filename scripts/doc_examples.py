@@ -185,6 +185,31 @@ for query in all_queries(Settings().queries_dir).values():
 """
 
 
+SOURCES = r"""
+import json, yaml
+from kg.config import Settings
+settings = Settings()
+info = json.loads(settings.build_info_file.read_text())
+print("| source (named graph) | kind | what it is | facts | asserted triples |")
+print("| --- | --- | --- | ---: | ---: |")
+for source_id, counts in info["sources"].items():
+    meta = yaml.safe_load((settings.data_dir / "sources" / source_id / "source.yaml").read_text())
+    print(f"| `{source_id}` | {meta['kind']} | {meta['title']} (`{meta['text']['file']}`) | {counts['facts']} | "
+          f"{counts['asserted_triples']} |")
+"""
+
+GRAPHS = r"""
+import json
+from kg.config import Settings
+info = json.loads(Settings().build_info_file.read_text())
+print("| graph | triples |")
+print("| --- | ---: |")
+for graph, count in info["triples_per_graph"].items():
+    print(f"| `{graph}` | {count:,} |")
+print(f"| all (quads) | {info['quads']:,} |")
+"""
+
+
 def commands() -> None:
     """The command reference's table of commands, from the argument parser."""
     python(COMMANDS_TABLE)
@@ -196,7 +221,8 @@ def main(argv: list[str]) -> int:
 
     sys.path.insert(0, str(Path(__file__).parent))
     files = [str(ROOT / f) for f in FILES if "[[[cog" in (ROOT / f).read_text(encoding="utf-8")]
-    common = ["cog", "-p", "from doc_examples import run, python, scope, commands, CATALOGUE", "--verbosity=1"]
+    common = ["cog", "-p", "from doc_examples import run, python, scope, commands, CATALOGUE, SOURCES, GRAPHS",
+              "--verbosity=1"]
     if "--check" in argv:
         status = Cog().main([*common, "--check", "--diff", f"--check-fail-msg={CHECK_FAIL_MESSAGE}", *files])
     else:
