@@ -100,7 +100,8 @@ def run_site(args: argparse.Namespace) -> int:
 
 
 COMMANDS = (
-    Command("export", "write the built graph as TriG, N-Quads, Turtle, N-Triples or JSON-LD", run_export, export_arguments),
+    Command("export", "write the built graph as TriG, N-Quads, Turtle, N-Triples or JSON-LD", run_export,
+            export_arguments),
     Command("diagram", "draw the partnership map from the graph (Graphviz)", run_diagram, diagram_arguments,
             extra="site"),
     Command("docs", "ontology documentation (pyLODE), JSON-LD context and VoID description", run_docs,
