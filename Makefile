@@ -47,7 +47,7 @@ demo: build
 	@scripts/system-deps.sh graphviz
 	@echo
 	@echo "Which of Japan's partners have pledged to defend it, and which have not? (with the deciding sentence)"
-	$(BIN)/kg query partners-without-defence-pledge --columns partnerLabel,pledgeStatus,quote,source,start,end
+	$(BIN)/kg query partners-without-defence-pledge
 	$(BIN)/kg diagram --out build/partnership-map.svg
 	$(BIN)/kg site
 	@echo
