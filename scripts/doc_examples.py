@@ -220,6 +220,9 @@ def main(argv: list[str]) -> int:
     from cogapp import Cog
 
     sys.path.insert(0, str(Path(__file__).parent))
+    import doc_examples  # the module cog's blocks use (this file, imported by name: one scratch build per process)
+
+    doc_examples.skipped.clear()
     files = [str(ROOT / f) for f in FILES if "[[[cog" in (ROOT / f).read_text(encoding="utf-8")]
     common = ["cog", "-p", "from doc_examples import run, python, scope, commands, CATALOGUE, SOURCES, GRAPHS",
               "--verbosity=1"]
@@ -227,8 +230,6 @@ def main(argv: list[str]) -> int:
         status = Cog().main([*common, "--check", "--diff", f"--check-fail-msg={CHECK_FAIL_MESSAGE}", *files])
     else:
         status = Cog().main([*common, "-r", *files])
-    import doc_examples  # the module cog's blocks used (this file, imported by name)
-
     if doc_examples.skipped:
         print(f"not run (the source texts are not on {os.pathsep.join(map(str, texts_path()))}; set KG_TEXTS): "
               + "; ".join(doc_examples.skipped), file=sys.stderr)

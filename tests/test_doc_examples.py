@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 
 from .conftest import ROOT
 
@@ -17,8 +16,6 @@ def check(monkeypatch, capsys, mode: str) -> tuple[int, str]:
     """cog --check over every documentation file, running the examples of one kind (KG_DOC_EXAMPLES)."""
     monkeypatch.setenv("KG_DOC_EXAMPLES", mode)
     monkeypatch.syspath_prepend(str(SCRIPT.parent))
-    for name in ("doc_examples",):
-        sys.modules.pop(name, None)
     spec = importlib.util.spec_from_file_location("doc_examples_main", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
