@@ -79,12 +79,12 @@ def syntax_error(query: UserQuery, exc: SyntaxError) -> InputError:
     where = ""
     if match:
         line, column = int(match.group(1)) - query.added_lines, int(match.group(2))
-        message = message.replace(match.group(0), f"error at line {line}, column {column}", 1)
         lines = query.text.splitlines()
+        if lines and line > len(lines):  # past the final line break: the end of the last line
+            line, column = len(lines), len(lines[-1]) + 1
+        message = message.replace(match.group(0), f"error at line {line}, column {column}", 1)
         if 1 <= line <= len(lines):
             where = f"\n  {lines[line - 1]}\n  {' ' * max(column - 1, 0)}^"
-        elif line == len(lines) + 1:
-            where = " (at the end of the query)"
         if "Prefix not found" in message:
             before = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
             used = re.search(r"([A-Za-z][\w.-]*)?:[\w.-]*\s*$", before)
