@@ -12,16 +12,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# What the demo runs (the package and its 'site' extra), and everything the tests need besides ('dev':
+# every extra and the test tools), installed in two steps so that `make demo` stays small.
+DEMO_STAMP := $(VENV)/.demo-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test build lint setup system-deps site regen bench bench-reasoning clean
+.PHONY: demo test build lint setup system-deps site regen docs bench bench-reasoning clean
 
-$(STAMP): pyproject.toml
+$(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) -e '.[site]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): $(DEMO_STAMP) pyproject.toml
+	$(PIP) -e '.[dev]'
 	# CITATION.cff is checked against the CFF 1.2.0 JSON schema that cffconvert ships; its own
 	# dependencies pin jsonschema<4, so only the package's files are installed (the test reads the schema)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'cffconvert==2.0.0'
+	$(PIP) --no-deps 'cffconvert==2.0.0'
 	touch $(STAMP)
 
 # Graphviz and Chromium (Debian packages); a no-op when both are installed.
@@ -30,7 +38,7 @@ system-deps:
 
 setup: $(STAMP) system-deps
 
-build: $(STAMP)
+build: $(DEMO_STAMP)
 	@# bytecode for the CLI's cold start (an editable install does not compile it; cheap when up to date)
 	@$(BIN)/python -m compileall -q kg
 	$(BIN)/kg build --infer
@@ -39,9 +47,12 @@ demo: build
 	@scripts/system-deps.sh graphviz
 	@echo
 	@echo "Which of Japan's partners have pledged to defend it, and which have not? (with the deciding sentence)"
-	$(BIN)/kg query partners-without-defence-pledge --columns partnerLabel,pledgeStatus,quote,source,start,end
+	$(BIN)/kg query partners-without-defence-pledge
 	$(BIN)/kg diagram --out build/partnership-map.svg
 	$(BIN)/kg site
+	@echo
+	@echo "kg is installed in .venv/bin. To run the examples of README.md and docs/ as written, put it on"
+	@echo "your PATH in this shell:   . .venv/bin/activate     (or: export PATH=\"$$PWD/.venv/bin:\$$PATH\")"
 
 site: build
 	@scripts/system-deps.sh graphviz
@@ -53,6 +64,11 @@ regen: build
 	$(BIN)/kg diagram --out docs/partnership-map.svg
 	$(BIN)/kg docs
 	cp build/docs/context.jsonld ontology/context.jsonld
+
+# Regenerate every example output in README.md and docs/*.md (cog runs each example's commands on a
+# fresh build; tests/test_doc_examples.py fails when one is out of date), and the files of `regen`.
+docs: regen $(STAMP)
+	$(BIN)/python scripts/doc_examples.py --regenerate
 
 # Benchmarks (not part of make test): cold CLI, serving under load, build and query latency at
 # 10^4-10^6 triples against rdflib (writes benchmarks/results.md, about 25 minutes), reasoning by size.

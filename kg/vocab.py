@@ -141,6 +141,26 @@ def shorten(iri: str) -> str:
     return iri
 
 
+def id_prefixes(iris) -> dict[str, str]:
+    """A prefix per kind of id among ``iris`` (``state:`` for ``id/state/``, ``fact-<source>:`` for a
+    source's facts), so Turtle writes ``state:united-kingdom``. A namespace gets a prefix only where
+    no id below it has a further ``/`` (which Turtle would have to escape) and it is at most two
+    segments deep (the time spans of each fact keep their full IRIs rather than a prefix each)."""
+    namespaces: set[str] = set()
+    for iri in iris:
+        eid = entity_id_of(iri)
+        if eid and "/" in eid:
+            namespaces.add(eid.rsplit("/", 1)[0])
+    nested = {n.rsplit("/", 1)[0] for n in namespaces if "/" in n}
+    prefixes = {}
+    for namespace in sorted(namespaces - nested):
+        if namespace.count("/") > 1 or any(n.startswith(namespace + "/") for n in namespaces):
+            continue
+        name = namespace.replace("/", "-")
+        prefixes[name + "-id" if name in PREFIXES else name] = f"{ID}{namespace}/"
+    return prefixes
+
+
 def sparql_prologue() -> str:
     """PREFIX declarations for every known prefix, for ad-hoc queries."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -40,7 +40,8 @@ def require_texts() -> list[Path]:
     """The text search path; skip (or fail in CI) when the article's text is not there."""
     if texts_available():
         return shared_text_path()
-    message = f"source texts not found on {shared_text_path()}; set KG_TEXTS"
+    message = (f"needs the source texts (not in the repository): {ARTICLE_TEXT} is not on "
+               f"{os.pathsep.join(map(str, shared_text_path()))}; set KG_TEXTS")
     if os.environ.get("KG_REQUIRE_TEXTS"):
         pytest.fail(message)
     pytest.skip(message)
@@ -144,7 +145,8 @@ def reference_file(name: str) -> Path:
     for directory in shared_text_path():
         if (directory / name).is_file():
             return directory / name
-    message = f"reference file {name} not found on {shared_text_path()}; set KG_TEXTS"
+    message = (f"needs the reference files (not in the repository): {name} is not on "
+               f"{os.pathsep.join(map(str, shared_text_path()))}; set KG_TEXTS")
     if os.environ.get("KG_REQUIRE_TEXTS"):
         pytest.fail(message)
     pytest.skip(message)

@@ -57,6 +57,7 @@ def test_no_wikidata_identifier_comes_from_anywhere_but_the_reference(store):
 
 
 def test_kg_link_report_as_json(cli):
+    reference_file("wikidata-ids.tsv")  # kg link checks every link against the reference's rows
     code, out, err = cli("link", "--report", "--format", "json")
     assert code == 0, err
     rows = {r["entity"]: r for r in json.loads(out)}
@@ -67,6 +68,7 @@ def test_kg_link_report_as_json(cli):
 
 
 def test_kg_link_summary(cli):
+    reference_file("wikidata-ids.tsv")  # kg link checks every link against the reference's rows
     code, out, _ = cli("link")
     assert code == 0
     assert out.splitlines()[:2] == [

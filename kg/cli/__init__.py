@@ -2,7 +2,7 @@
 
 Each command is declared (name, help, arguments) beside its handler in the module of its group:
 :mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.linking` (link, wikidata),
-:mod:`~kg.cli.querying` (queries, query, sparql, evidence), :mod:`~kg.cli.serving` (serve, push),
+:mod:`~kg.cli.querying` (queries, query, sparql, evidence, entities), :mod:`~kg.cli.serving` (serve, push),
 :mod:`~kg.cli.checking` (reason, validate), :mod:`~kg.cli.publishing` (export, diagram, docs, site).
 Handlers import what they use when they run, so a command loads only its own stage.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from kg.cli import building, checking, linking, publishing, querying, serving
-from kg.cli.common import Command, add_command, err
+from kg.cli.common import Command, add_command, err, require_extra
 from kg.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INPUT_ERROR,
@@ -32,7 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     *linking.COMMANDS,
     querying.QUERIES, querying.QUERY, querying.SPARQL,
     serving.SERVE, serving.PUSH,
-    querying.EVIDENCE,
+    querying.EVIDENCE, querying.ENTITIES,
     checking.REASON, checking.VALIDATE,
     *publishing.COMMANDS,
 )
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
+        if args.extra:
+            require_extra(args.extra, f"kg {args.command}")
         return args.func(args)
     except CheckFailed as exc:
         err(f"kg {args.command}: check failed\n{exc}")

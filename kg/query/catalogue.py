@@ -9,15 +9,19 @@ YAML header (grlc's convention)::
     #+ defaults:
     #+   - partner: state/united-kingdom
     #+ aliases: [an-older-name]
+    #+ columns: [partnerLabel, pledgeStatus, quote]
 
 ``aliases`` are names the query answered to before it was renamed; ``kg query`` still takes them.
+``columns`` are the columns its terminal table shows by default (``--wide`` shows them all); the
+W3C result formats always carry every column unless ``--columns`` picks some.
 
 A parameter is a variable named ``?_name`` (a literal), ``?_name_iri`` (an IRI) or ``?_name_date`` (a
 day, ``YYYY-MM-DD`` or ``today``, bound as the ``xsd:dateTime`` of its midnight, as the graph's dates
 are; docs/time-model.md). Each value is
 bound as the RDF term that pyoxigraph parses and serialises it to, replacing the variable's tokens
 before evaluation (:mod:`kg.query.binding`); raw input is never pasted into the query text. An IRI
-parameter takes an entity id (``state/japan``) or an absolute IRI. Quality checks live in
+parameter takes an entity id (``state/japan``), an absolute IRI, or the label (or alias) of exactly one
+entity, which :mod:`kg.query.entities` resolves in the graph the query runs on. Quality checks live in
 ``queries/qc/*-violation.rq``: any row is a violation. Federated queries (``queries/federated/*.rq``)
 call a remote endpoint with ``SERVICE ?_name_iri``, the endpoint being a parameter.
 """
@@ -25,6 +29,7 @@ call a remote endpoint with ``SERVICE ?_name_iri``, the endpoint being a paramet
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +70,7 @@ class StoredQuery:
     params: list[Param] = field(default_factory=list)
     service_variables: list[str] = field(default_factory=list)  # SERVICE ?var endpoints
     aliases: list[str] = field(default_factory=list)  # former names
+    columns: list[str] = field(default_factory=list)  # the terminal table's default columns
 
     @property
     def federated(self) -> bool:
@@ -94,6 +100,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         params.setdefault(name, Param(name, f"_{name}{suffix}", kind, defaults.get(name)))
     tags = header.get("tags") or []
     aliases = header.get("aliases") or []
+    columns = header.get("columns") or []
     services = sorted(set(SERVICE_RE.findall(body)))
     return StoredQuery(
         name=path.stem,
@@ -105,6 +112,7 @@ def parse_query_file(path: Path) -> StoredQuery:
         params=sorted(params.values(), key=lambda p: p.name),
         service_variables=services,
         aliases=[str(a) for a in (aliases if isinstance(aliases, list) else [aliases])],
+        columns=[str(c).lstrip("?") for c in (columns if isinstance(columns, list) else [columns])],
     )
 
 
@@ -169,8 +177,13 @@ def parse_param_args(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def bind(query: StoredQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
-    """Turn command-line values (or defaults) into RDF terms for the query's parameters."""
+Resolver = Callable[[str, str], str]  # (label, parameter name) -> entity id
+
+
+def bind(query: StoredQuery, values: dict[str, str], resolve: Resolver | None = None
+         ) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Turn command-line values (or defaults) into RDF terms for the query's parameters; ``resolve`` turns
+    an entity parameter given as a label into its id (:func:`kg.query.entities.resolve_label`)."""
     known = {p.name: p for p in query.params}
     unknown = sorted(set(values) - set(known))
     if unknown:
@@ -182,7 +195,8 @@ def bind(query: StoredQuery, values: dict[str, str]) -> dict[str, ox.NamedNode |
         if raw is None:
             raise InputError(f"query {query.name!r} needs --param {param.name}=VALUE")
         if param.kind == "iri":
-            bindings[param.variable] = iri_term(raw, param.name)
+            entity = resolve if param.variable not in query.service_variables else None
+            bindings[param.variable] = iri_term(raw, param.name, entity)
         elif param.kind == "date":
             bindings[param.variable] = date_term(raw, param.name)
         else:
@@ -206,13 +220,21 @@ def date_term(raw: str, what: str) -> ox.Literal:
     return ox.Literal(f"{day.isoformat()}T00:00:00", datatype=ox.NamedNode(vocab.XSD + "dateTime"))
 
 
-def iri_term(raw: str, what: str) -> ox.NamedNode:
-    """An entity id or absolute IRI as a NamedNode; anything else is an InputError."""
+def needs_resolving(raw: str) -> bool:
+    """Whether an IRI parameter's value is neither an entity id nor an absolute IRI (so: a label)."""
+    return not vocab.ENTITY_ID_RE.match(raw) and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S", raw)
+
+
+def iri_term(raw: str, what: str, resolve: Resolver | None = None) -> ox.NamedNode:
+    """An entity id, an absolute IRI, or (with ``resolve``) an entity's label, as a NamedNode; anything
+    else is an InputError."""
     if vocab.ENTITY_ID_RE.match(raw):
         return ox.NamedNode(vocab.entity_iri(raw))
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw):
+    if not needs_resolving(raw):
         try:
             return ox.NamedNode(raw)
         except ValueError as exc:
             raise InputError(f"{what}: {raw!r} is not a valid IRI ({exc})") from None
+    if resolve is not None:
+        return ox.NamedNode(vocab.entity_iri(resolve(raw, what)))
     raise InputError(f"{what}: {raw!r} is neither an entity id (kind/slug, e.g. state/japan) nor an IRI")

@@ -22,16 +22,18 @@ Term = ox.NamedNode | ox.Literal
 
 
 def run_select(dataset_file: Path, text: str, bindings: Mapping[str, Term], *, endpoint: str | None = None,
-               engine: str = "oxigraph", timeout: float | None = None) -> ox.QuerySolutions | Results:
-    """A SELECT on the remote ``endpoint`` (Results), on rdflib (Results), or on the embedded store
-    (pyoxigraph solutions, which the W3C result formats are serialised from)."""
+               engine: str = "oxigraph", timeout: float | None = None, store: ox.Store | None = None
+               ) -> ox.QuerySolutions | Results:
+    """A SELECT on the remote ``endpoint`` (pyoxigraph solutions), on rdflib (Results), or on the embedded
+    store (pyoxigraph solutions, which the W3C result formats are serialised from); ``store`` is the
+    embedded store if it is already open."""
     if endpoint:
         from kg.query.remote import TIMEOUT_S, select_remote
 
         return select_remote(endpoint, text, bindings, timeout if timeout is not None else TIMEOUT_S)
     if engine == "rdflib":
         return select_rdflib(dataset_file, text, bindings)
-    store = open_oxigraph(dataset_file)
+    store = store or open_oxigraph(dataset_file)
     check_entities_exist(store, bindings)
     solutions = select_oxigraph(store, text, bindings)
     if not isinstance(solutions, ox.QuerySolutions):
@@ -45,7 +47,9 @@ def check_entities_exist(store: ox.Store, bindings: Mapping[str, Term]) -> None:
         is_entity = isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID)
         if is_entity and not store.query(bind_parameters("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": term}),
                                          use_default_graph_as_union=True):
-            raise InputError(f"no entity {vocab.shorten(term.value)!r} in the graph")
+            from kg.query.entities import missing_entity_error, store_index
+
+            raise missing_entity_error(store_index(store), vocab.shorten(term.value))
 
 
 def require_inferred_graph(build_info_file: Path) -> None:

@@ -64,6 +64,20 @@ def collect(solutions: ox.QuerySolutions) -> Results:
     return Results(variables, rows)
 
 
+def solutions_json(solutions: ox.QuerySolutions) -> dict:
+    """SELECT solutions as the W3C SPARQL 1.1 JSON results document (pyoxigraph's serialisation, parsed)."""
+    import json
+
+    return json.loads(solutions.serialize(format=ox.QueryResultsFormat.JSON))
+
+
+def project_solutions(document: dict, columns: list[str]) -> dict:
+    """A W3C JSON results document with only ``columns``, in that order (pyoxigraph parses it back into
+    solutions, so every result format is still written by its serialiser)."""
+    bindings = [{c: b[c] for c in columns if c in b} for b in document["results"]["bindings"]]
+    return {"head": {**document["head"], "vars": list(columns)}, "results": {"bindings": bindings}}
+
+
 def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                   ) -> Results:
     """Run a SELECT on rdflib's engine (the reference), returning pyoxigraph terms for comparison."""
