@@ -1,4 +1,9 @@
-"""Shared fixtures: a graph built once per session from the real data, into a temporary directory.
+"""Shared fixtures: graphs built once per session into temporary directories.
+
+``built`` is the article corpus (the first article and the reference tables: tests/corpora.py), so
+that a source added to data/ changes none of the answers the tests expect of it; each fixture corpus
+is built once on demand (``corpus_build``); ``full_build`` is everything in data/, for the tests
+that check what must hold of any data.
 
 Source texts are not in the repository. Tests that verify quotes against the article's text
 need it on the search path (``KG_TEXTS`` or ``../shared``); CI sets ``KG_REQUIRE_TEXTS=1`` so
@@ -47,20 +52,54 @@ def require_texts() -> list[Path]:
     pytest.skip(message)
 
 
-def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data_dir: Path | None = None
-                  ) -> Settings:
+def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data_dir: Path | None = None,
+                  only_sources: list[str] | None = None) -> Settings:
     """Settings for a build into ``build_dir``: the real texts (if present) plus the fixture texts."""
     return Settings(root=ROOT, data_dir=data_dir or ROOT / "data", build_dir=build_dir,
-                    text_path=[*shared_text_path(), FIXTURE_TEXTS], extra_sources=extra_sources or [])
+                    text_path=[*shared_text_path(), FIXTURE_TEXTS], extra_sources=extra_sources or [],
+                    only_sources=only_sources)
+
+
+class CorpusBuilds:
+    """Each fixture corpus (tests/corpora.py) built once, on first use, with its OWL 2 RL entailments."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self._factory = tmp_path_factory
+        self._built: dict[str, Settings] = {}
+
+    def __call__(self, name: str) -> Settings:
+        from kg.build import build
+
+        from .corpora import CORPORA
+
+        if name not in self._built:
+            corpus = CORPORA[name]
+            settings = make_settings(self._factory.mktemp(f"corpus-{name}"), corpus.fixture_dirs,
+                                     only_sources=list(corpus.sources))
+            build(settings, infer=corpus.infer)
+            self._built[name] = settings
+        return self._built[name]
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Settings:
-    """The real data with its OWL 2 RL entailments, built once (quotes verified against the texts where
-    they are available)."""
+def corpus_build(tmp_path_factory) -> CorpusBuilds:
+    """``corpus_build("article")``: the Settings of a fixture corpus's build (built once per session)."""
+    return CorpusBuilds(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def built(corpus_build) -> Settings:
+    """The article corpus with its OWL 2 RL entailments, built once (quotes verified against the texts
+    where they are available)."""
+    return corpus_build("article")
+
+
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory) -> Settings:
+    """Everything in data/, built once: for checks that must hold of any data (counts computed)."""
     from kg.build import build
 
-    settings = make_settings(tmp_path_factory.mktemp("build"))
+    settings = make_settings(tmp_path_factory.mktemp("full"))
     build(settings, infer=True)
     return settings
 

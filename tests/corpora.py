@@ -53,4 +53,6 @@ CORPORA: dict[str, FixtureCorpus] = {c.name: c for c in (
                   description="the article and an invented later source: the Canada agreement negotiated, then signed"),
     FixtureCorpus("disagreeing", ARTICLE_CORPUS, ("disagreeing-source",),
                   description="the article and an invented source that contradicts it and the references"),
+    FixtureCorpus("scoped-absence", ARTICLE_CORPUS, ("scoped-absence",),
+                  description="the article and a stated absence scoped to the Japan–UK access agreement"),
 )}

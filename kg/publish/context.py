@@ -3,20 +3,20 @@
 With it, JSON written by hand or by a program reads like the YAML facts::
 
     {"@context": "https://w3id.org/japan-security-kg/ontology/context.jsonld",
-     "id": "agreement/japan-uk-reciprocal-access-agreement",
-     "type": "ReciprocalAccessAgreement",
-     "party": ["state/japan", "state/united-kingdom"],
-     "lifecycleStatus": "Signed"}
+     "id": "observation/japan-philippines-defence-talks-under-way-2023-01",
+     "type": "StatusObservation",
+     "ofArrangement": "agreement/japan-philippines-defence-talks",
+     "observedStatus": "UnderNegotiation"}
 
 * every kgo class, property and named individual is a term named by its local name;
 * object properties take IRIs (``"@type": "@id"``), resolved against ``@base`` (the data
   namespace), so an entity id such as ``state/japan`` is a value; properties whose range is an
   enumerated class (lifecycle status, obligation kind) take a term (``"@type": "@vocab"``), so
-  ``"Signed"`` means ``kgo:Signed``;
+  ``"UnderNegotiation"`` means ``kgo:UnderNegotiation``;
 * datatype properties carry their range's datatype; strings are English by default
   (``"@language": "en"``), as in the graph;
 * the project's prefixes are defined, so any other term is usable as a CURIE; the OWL-Time
-  properties the facts use are defined under their CURIEs (``"time:inXSDDate"`` is an ``xsd:date``).
+  properties the facts use are defined under their CURIEs (``"time:inXSDDateTime"`` is an ``xsd:dateTime``).
 
 The committed copy is ``ontology/context.jsonld``; ``make regen`` rewrites it and a test fails when it
 is out of date with ``ontology/kgo.ttl``.
@@ -30,9 +30,8 @@ from pathlib import Path
 from kg import vocab
 
 # Time properties the facts use, declared in kgo.ttl but outside the kgo namespace: terms named by
-# their CURIE (``"time:inXSDDate"``), so that the CURIE a writer uses carries the property's datatype.
-EXTRA_TERMS = ("time:hasTime", "time:hasBeginning", "time:hasEnd", "time:inXSDDate", "time:inXSDgYear",
-               "time:inXSDgYearMonth")
+# their CURIE (``"time:inXSDDateTime"``), so that the CURIE a writer uses carries the property's datatype.
+EXTRA_TERMS = ("time:hasTime", "time:hasBeginning", "time:hasEnd", "time:inXSDDateTime")
 ALIASES = {
     "id": "@id",
     "type": "@type",
