@@ -29,6 +29,9 @@ CASES = {
                             "date 2024-05-07 is outside the source's window: it was published by 2023-02-10"),
     "missing-required-field": ("missing-required-field/facts.yaml:3", "deeper-ties",
                                "'quote' is required but missing"),
+    "deprecated-term": ("deprecated-term/facts.yaml:10", "deeper-ties",
+                        "'lifecycleStatus' is deprecated; use 'observedStatus' instead (docs/time-model.md: a status "
+                        "or a date is recorded as a lifecycle event or a status observation, each with its own time)"),
     "link-not-an-iri": ("link-not-an-iri/facts.yaml:9", "deeper-ties",
                         "owl:sameAs takes the IRI of something outside this graph (a CURIE such as wd:Q17 or "
                         "an absolute IRI), not 'Q17'"),
