@@ -52,12 +52,20 @@ def require_texts() -> list[Path]:
     pytest.skip(message)
 
 
+ALL_SOURCES = None  # make_settings(..., only_sources=ALL_SOURCES): every source of the data directory
+
+
 def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data_dir: Path | None = None,
-                  only_sources: list[str] | None = None) -> Settings:
-    """Settings for a build into ``build_dir``: the real texts (if present) plus the fixture texts."""
+                  only_sources: list[str] | None | str = "article") -> Settings:
+    """Settings for a build into ``build_dir``: the real texts (if present) plus the fixture texts.
+
+    By default only the article corpus's sources of the data directory (tests/corpora.py), so that a
+    source added to data/ changes nothing a test expects; ``only_sources=ALL_SOURCES`` takes them all."""
+    from .corpora import ARTICLE_CORPUS
+
     return Settings(root=ROOT, data_dir=data_dir or ROOT / "data", build_dir=build_dir,
                     text_path=[*shared_text_path(), FIXTURE_TEXTS], extra_sources=extra_sources or [],
-                    only_sources=only_sources)
+                    only_sources=list(ARTICLE_CORPUS) if only_sources == "article" else only_sources)
 
 
 class CorpusBuilds:
@@ -99,7 +107,7 @@ def full_build(tmp_path_factory) -> Settings:
     """Everything in data/, built once: for checks that must hold of any data (counts computed)."""
     from kg.build import build
 
-    settings = make_settings(tmp_path_factory.mktemp("full"))
+    settings = make_settings(tmp_path_factory.mktemp("full"), only_sources=ALL_SOURCES)
     build(settings, infer=True)
     return settings
 

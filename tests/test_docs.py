@@ -132,31 +132,33 @@ def test_json_ld_written_with_the_context_expands_to_the_graphs_own_triples(buil
 
     in_graph = {q.triple for q in ox.parse(path=str(built.dataset_file), format=ox.RdfFormat.N_QUADS)
                 if q.graph_name == ox.NamedNode(ARTICLE_GRAPH)}
-    concluded_at = next(t.object.value for t in in_graph if t.subject.value == vocab.entity_iri(UK_RAA)
-                        and t.predicate.value == vocab.KGO + "concludedAt")
-    time_id = vocab.entity_id_of(concluded_at)  # e.g. time/<source>/uk-reciprocal-access-agreement/concludedAt
+    signing = "event/japan-uk-reciprocal-access-agreement-signing"
+    dated = next(t.object.value for t in in_graph if t.subject.value == vocab.entity_iri(signing)
+                 and t.predicate.value == vocab.TIME + "hasTime")
+    time_id = vocab.entity_id_of(dated)  # e.g. time/<source>/uk-reciprocal-access-signing/time-hasTime
     document = {
         "@context": context["@context"],
-        "id": UK_RAA,
-        "type": "ReciprocalAccessAgreement",
-        "label": "Japan–UK Reciprocal Access Agreement",
-        "party": ["state/japan", "state/united-kingdom"],
-        "lifecycleStatus": "Signed",
-        "concludedDuring": "event/kishida-g7-tour-2023-01-uk",
-        "content": "a deal on mutual troop access",
-        "concludedAt": {
+        "id": signing,
+        "type": "Signing",
+        "label": "Signing of the Japan–UK Reciprocal Access Agreement",
+        "ofArrangement": UK_RAA,
+        "partOf": "event/kishida-g7-tour-2023-01-uk",
+        "signatory": ["holding/fumio-kishida-prime-minister-of-japan",
+                      "holding/rishi-sunak-prime-minister-of-the-united-kingdom"],
+        "time:hasTime": {
             "id": time_id,
             "type": "time:ProperInterval",
             "datePrecision": "time:unitWeek",
             "temporalExpression": "last week",
-            "earliestDate": "2023-01-09",
-            "latestDate": "2023-01-13",
-            "time:hasBeginning": {"id": time_id + "/begin", "type": "time:Instant", "time:inXSDDate": "2023-01-09"},
+            "earliestDate": "2023-01-09T00:00:00",
+            "latestDate": "2023-01-13T00:00:00",
+            "time:hasBeginning": {"id": time_id + "/begin", "type": "time:Instant",
+                                  "time:inXSDDateTime": "2023-01-09T00:00:00"},
         },
     }
     nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
     produced = {q.triple for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)}
-    assert len(produced) == 16
+    assert len(produced) == 15
     assert produced <= in_graph, sorted(map(str, produced - in_graph))
 
 
@@ -195,7 +197,8 @@ def test_graph_compacts_with_the_context_and_round_trips(built, context):
     compacted = jsonld.compact(expanded, context)
     node = compacted["@graph"][0] if "@graph" in compacted else compacted
     assert node["id"] == UK_RAA and node["type"] == "ReciprocalAccessAgreement"
-    assert node["lifecycleStatus"] == "Signed" and sorted(node["party"]) == ["state/japan", "state/united-kingdom"]
+    assert node["content"] == "a deal on mutual troop access"
+    assert sorted(node["party"]) == ["state/japan", "state/united-kingdom"]
     back = jsonld.to_rdf(compacted, {"format": "application/n-quads"})
     assert {q.triple for q in ox.parse(back.encode("utf-8"), format=ox.RdfFormat.N_QUADS)} == set(triples)
 

@@ -27,7 +27,8 @@ def run_queries(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     for query in all_queries(settings.queries_dir).values():
-        params = " ".join(f"--param {p.name}=" + (p.default or "VALUE") for p in query.params)
+        params = " ".join([*(f"--param {p.name}=" + (p.default or "VALUE") for p in query.params if p.name != "asOf"),
+                           *(f"--as-of {p.default or 'YYYY-MM-DD'}" for p in query.params if p.name == "asOf")])
         tags = f" [{', '.join(query.tags)}]" if query.tags else ""
         print(f"{query.name}{tags}\n    {query.summary}" + (f"\n    kg query {query.name} {params}" if params
                                                               else ""))
