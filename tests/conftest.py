@@ -56,7 +56,7 @@ ALL_SOURCES = None  # make_settings(..., only_sources=ALL_SOURCES): every source
 
 
 def make_settings(build_dir: Path, extra_sources: list[Path] | None = None, data_dir: Path | None = None,
-                  only_sources: list[str] | None | str = "article") -> Settings:
+                  only_sources: list[str] | str | None = "article") -> Settings:
     """Settings for a build into ``build_dir``: the real texts (if present) plus the fixture texts.
 
     By default only the article corpus's sources of the data directory (tests/corpora.py), so that a

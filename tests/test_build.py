@@ -186,8 +186,8 @@ def test_quality_checks_pass_on_the_real_build(store, built):
      [ox.Quad(N(vocab.entity_iri("agreement/lonely")), N(vocab.RDF + "type"), N(KGO + "ActionPlan"),
               ARTICLE_GRAPH)]),
     ("date-outside-source-window-violation",
-     [ox.Quad(N(vocab.ID + "time/x"), N(KGO + "latestDate"), ox.Literal("2030-01-01T00:00:00", datatype=N(vocab.XSD + "dateTime")),
-              ARTICLE_GRAPH)]),
+     [ox.Quad(N(vocab.ID + "time/x"), N(KGO + "latestDate"),
+              ox.Literal("2030-01-01T00:00:00", datatype=N(vocab.XSD + "dateTime")), ARTICLE_GRAPH)]),
 ])
 def test_each_quality_check_detects_its_violation(built, check, quads):
     store, _ = _mutated_store(built, *quads)

@@ -51,7 +51,7 @@ def owlapi_jars() -> list[Path]:
 
 def _start_jvm() -> None:
     import jpype
-    import jpype.imports  # noqa: F401  (Java packages become importable: java.io, org.semanticweb...)
+    import jpype.imports
 
     if jpype.isJVMStarted():
         return
