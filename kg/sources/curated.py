@@ -24,6 +24,14 @@ from typing import Any
 from kg import vocab
 from kg.errors import InputError, ProblemCollector
 from kg.ontology import TermIndex
+from kg.sources.lexical import (
+    is_iri,
+    is_language_tag,
+    literal_problem,
+    parse_iso_date,
+    pattern_problem,
+    relative_file_problem,
+)
 from kg.sources.model import (
     Assertion,
     Corpus,
@@ -36,14 +44,6 @@ from kg.sources.model import (
     TimeSpec,
     Value,
     Where,
-)
-from kg.sources.lexical import (
-    is_iri,
-    is_language_tag,
-    literal_problem,
-    parse_iso_date,
-    pattern_problem,
-    relative_file_problem,
 )
 from kg.sources.yamlio import LineDict, check_schema, read_yaml
 
@@ -149,7 +149,7 @@ def _merge_entity(entities: dict[str, Entity], entity: Entity, problems: Problem
         ("label", known.label, entity.label), ("type", sorted(known.types), sorted(entity.types)),
         ("alt_labels", sorted(map(repr, known.alt_labels)), sorted(map(repr, entity.alt_labels))),
         ("description", known.description, entity.description),
-        ("set", sorted(map(repr, _without_lines(known.assertions))), sorted(map(repr, _without_lines(entity.assertions)))),
+        ("set", _comparable(known.assertions), _comparable(entity.assertions)),
     ) if a != b]
     if differences:
         where = entity.where
@@ -160,8 +160,8 @@ def _merge_entity(entities: dict[str, Entity], entity: Entity, problems: Problem
                      where.line if where else None, entity.entity_id)
 
 
-def _without_lines(assertions: list[Assertion]) -> list[Assertion]:
-    return [Assertion(a.predicate, a.value) for a in assertions]
+def _comparable(assertions: list[Assertion]) -> list[str]:
+    return sorted(repr(Assertion(a.predicate, a.value)) for a in assertions)
 
 
 # --------------------------------------------------------------------------------------------
