@@ -125,7 +125,7 @@ def test_offsets_of_a_crlf_text_count_both_characters_of_each_line_break(tmp_pat
     """Issue 12: offsets were counted after newline translation, drifting by one per CRLF line."""
     import hashlib
 
-    data = "First line.\r\nSecond line.\r\nJapan and Canada agreed to deepen defence ties.\r\n".encode()
+    data = b"First line.\r\nSecond line.\r\nJapan and Canada agreed to deepen defence ties.\r\n"
     (tmp_path / "t.txt").write_bytes(data)
     source = Source(source_id="s", directory=tmp_path, title="t", kind="test-fixture", text_file="t.txt",
                     sha256=hashlib.sha256(data).hexdigest())

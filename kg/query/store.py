@@ -81,36 +81,11 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     return Results(variables, rows)
 
 
-def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:
-    """Write a new persistent Oxigraph store (RocksDB) beside the current one; :func:`swap_store` puts
-    it in place. Staging first lets the build replace everything only after everything is written."""
-    import shutil
-    import tempfile
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".store-new-", dir=build_dir))
-    try:
-        store = ox.Store(str(staging))
-        store.bulk_extend(quads)
-        store.flush()
-        del store
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return staging
-
-
-def swap_store(build_dir: Path, staging: Path) -> Path:
-    """Replace ``build/store`` with a staged store (:func:`kg.atomic.replace_directory`)."""
-    from kg.atomic import replace_directory
-
-    target = build_dir / STORE_DIR
-    replace_directory(staging, target)
-    return target
-
-
-def discard_store(staging: Path) -> None:
-    """Remove a staged store that will not be used."""
-    import shutil
-
-    shutil.rmtree(staging, ignore_errors=True)
+def write_store(directory: Path, quads: list[ox.Quad]) -> Path:
+    """Write a persistent Oxigraph store (RocksDB) of ``quads`` into ``directory`` (a build's staging
+    directory: :func:`kg.build.write_build` switches it in with the dataset)."""
+    store = ox.Store(str(directory))
+    store.bulk_extend(quads)
+    store.flush()
+    del store
+    return directory
