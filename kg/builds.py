@@ -274,6 +274,13 @@ def is_build_file(path: Path, build_dir: Path) -> bool:
                                                                                          LOCK))
 
 
+def refuse_build_file(path: Path, build_dir: Path) -> None:
+    """An InputError when an output would be written over the build itself."""
+    if is_build_file(path, build_dir):
+        raise InputError(f"--out {path}: that is a file of the build in {build_dir}; writing it would break the "
+                         "build. Choose another path")
+
+
 def _fsync_tree(root: Path) -> None:
     """Flush every file of a staged build to disk before it is switched in."""
     for directory, _, files in os.walk(root):
