@@ -9,16 +9,32 @@ from kg.errors import EXIT_CHECK_FAILED, EXIT_OK
 
 
 def serve_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another address "
+                   "is warned about)")
     p.add_argument("--port", type=int, default=7878, help="port (default 7878)")
-    p.add_argument("--timeout", type=int, default=30, metavar="SECONDS", help="per-query timeout (default 30)")
+    p.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                   help="per-query limit; a query past it is stopped (default 30)")
+    p.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    p.add_argument("--max-query-bytes", type=int, default=100_000, metavar="N",
+                   help="longest query accepted (default 100000)")
+    p.add_argument("--max-result-bytes", type=int, default=64 * 1024 * 1024, metavar="N",
+                   help="largest result sent (default 64 MiB)")
+    p.add_argument("--max-memory", type=int, default=2048, metavar="MIB",
+                   help="memory per worker; a query needing more fails (default 2048)")
+    p.add_argument("--allow-service", action="store_true",
+                   help="allow SERVICE (federated queries make the server send requests to other hosts)")
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """kg serve."""
-    from kg.query.serve import serve
+    from kg.query.serve import Limits, serve
 
-    return serve(settings_of(args).store_dir, args.bind, args.port, args.timeout)
+    settings = settings_of(args)
+    assert settings.build_dir is not None
+    limits = Limits(timeout_s=args.timeout, max_query_bytes=args.max_query_bytes,
+                    max_result_bytes=args.max_result_bytes, max_memory_mb=args.max_memory, workers=args.workers,
+                    allow_service=args.allow_service)
+    return serve(settings.build_dir, args.bind, args.port, limits)
 
 
 def push_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,9 @@
   large graphs; imported only when asked for).
 
 Both evaluate queries with the default graph as the union of all named graphs, which is how
-the stored queries are written.
+the stored queries are written — unless the query names its own dataset (``FROM`` / ``FROM
+NAMED``): then that dataset is used, as SPARQL 1.1 says (Oxigraph's union option would otherwise
+replace it). Every query passes :func:`kg.query.guard.check_query` before an engine parses it.
 """
 
 from __future__ import annotations
@@ -47,10 +49,20 @@ class Results:
 
 def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                     ) -> ox.QuerySolutions:
-    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs; parameters are
-    bound as constants (:func:`kg.binding.bind_parameters`)."""
+    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs unless the query
+    names its own dataset; parameters are bound as constants (:func:`kg.binding.bind_parameters`)."""
+    return evaluate(store, bind_parameters(query, bindings))
+
+
+def evaluate(store: ox.Store, query: str, **options) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Any query on pyoxigraph, after the guard; the union default graph only when the query has no
+    FROM / FROM NAMED and ``options`` give no dataset (the endpoint's rule, docs/robustness.md)."""
+    from kg.query.guard import check_query
+
+    shape = check_query(query)
+    union = not shape.dataset and "default_graph" not in options and "named_graphs" not in options
     try:
-        return store.query(bind_parameters(query, bindings), use_default_graph_as_union=True)
+        return store.query(query, use_default_graph_as_union=union, **options)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from None
 
@@ -69,11 +81,19 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     """Run a SELECT on rdflib's engine (the reference), returning pyoxigraph terms for comparison."""
     import rdflib
 
+    from kg.query.guard import check_query
     from kg.terms import from_rdflib
 
+    bound = bind_parameters(query, bindings)
+    check_query(bound)
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(str(dataset_file), format="nquads")
-    result = dataset.query(bind_parameters(query, bindings))
+    try:
+        result = dataset.query(bound)
+    except Exception as exc:  # pyparsing's ParseException and rdflib's errors share no base class
+        if type(exc).__name__ in ("ParseException", "ParseSyntaxException"):
+            raise InputError(f"SPARQL syntax error: {exc}") from None
+        raise
     variables = [str(v) for v in result.vars]
     rows = []
     for row in result:
