@@ -347,24 +347,25 @@ def test_build_writes_the_persistent_store(built):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Accepts PUTs (recording headers) and answers the count query with zeros, or fails on demand."""
+    """Records update requests (headers and body) and answers the count query with zeros, or fails the
+    update on demand."""
 
-    calls: ClassVar[list[dict]] = []
-    fail_put: ClassVar[bool] = False
-
-    def do_PUT(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).calls.append(dict(self.headers))
-        self.send_response(500 if type(self).fail_put else 204)
-        self.end_headers()
+    calls: ClassVar[list[tuple[dict, bytes]]] = []
+    fail_update: ClassVar[bool] = False
 
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"head": {"vars": ["g", "n"]}, "results": {"bindings": []}}).encode()
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path.endswith("/update"):
+            type(self).calls.append((dict(self.headers), body))
+            self.send_response(500 if type(self).fail_update else 204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        answer = json.dumps({"head": {"vars": ["g", "n"]}, "results": {"bindings": []}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/sparql-results+json")
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(answer)
 
     def log_message(self, *args):
         pass
@@ -373,7 +374,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def recorder():
     _Recorder.calls = []
-    _Recorder.fail_put = False
+    _Recorder.fail_update = False
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -381,19 +382,88 @@ def recorder():
     server.shutdown()
 
 
-def test_push_sends_basic_auth_and_n_triples_and_detects_missing_triples(built, recorder, cli, monkeypatch):
+def test_push_sends_one_update_with_basic_auth_and_detects_missing_triples(built, recorder, cli, monkeypatch):
     monkeypatch.setenv("KG_ENDPOINT_USER", "analyst")
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "s3cret")
     code, out, _ = cli("push", "--endpoint", f"{recorder}/query", "--build", str(built.build_dir))
     assert code == 1 and "MISMATCH" in out and "do not match" in out
-    assert _Recorder.calls and all(c["Authorization"] == "Basic YW5hbHlzdDpzM2NyZXQ=" for c in _Recorder.calls)
-    assert {c["Content-Type"] for c in _Recorder.calls} == {"application/n-triples"}
+    ((headers, body),) = _Recorder.calls
+    assert headers["Authorization"] == "Basic YW5hbHlzdDpzM2NyZXQ="
+    assert headers["Content-Type"].startswith("application/sparql-update")
+    info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
+    assert body.count(b"INSERT DATA") == len(info["triples_per_graph"])
 
 
-def test_push_reports_a_refused_put_as_an_error(built, recorder, cli):
-    _Recorder.fail_put = True
+def test_a_refused_push_says_nothing_was_written(built, recorder, cli):
+    """Issue 12: exit 3 promised 'nothing was written' while per-graph PUTs had replaced some graphs. The
+    counts are read again after a failure, and the message says what the server holds."""
+    _Recorder.fail_update = True
     code, _, err = cli("push", "--endpoint", f"{recorder}/query", "--build", str(built.build_dir))
     assert code == 3 and "HTTP 500" in err and err.startswith("kg push: the remote endpoint failed\n")
+    assert "the server's graphs are as they were before the push: nothing was written" in err
+
+
+def test_push_replaces_everything_in_one_transaction_and_drops_stale_graphs(built, writable_server, pushed, cli):
+    """Issue 12: pushing a smaller build left stale graphs (9 rows remotely, 8 locally) behind 'counts
+    verified'. A graph of this project's namespace that the build lacks is dropped; others are left alone."""
+    stale = "https://w3id.org/japan-security-kg/graph/source/an-old-source"
+    foreign = "urn:someone-elses-graph"
+    update = writable_server.replace("/query", "/update")
+    body = (f"INSERT DATA {{ GRAPH <{stale}> {{ <urn:a> <urn:b> <urn:c> }} GRAPH <{foreign}> {{ <urn:a> <urn:b> "
+            f"<urn:c> }} }}")
+    urllib.request.urlopen(urllib.request.Request(update, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/sparql-update"}), timeout=10).read()
+    code, out, _ = cli("push", "--endpoint", writable_server, "--build", str(built.build_dir))
+    assert code == 0 and f"removed  {stale}" in out and "counts verified" in out
+    from kg.query.remote import remote_counts
+
+    counts = remote_counts(writable_server)
+    assert stale not in counts and counts[foreign] == 1
+    del counts[foreign]
+    info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
+    assert sum(counts.values()) == info["quads"]
+
+
+def test_a_push_cut_off_mid_request_leaves_the_server_as_it_was(built, writable_server, pushed, cli):
+    """A proxy forwards only half of the update to the real server, then hangs up: the server applies
+    nothing, and kg push says so (exit 3)."""
+    from kg.query.remote import remote_counts
+
+    before = remote_counts(writable_server)
+
+    class HalfProxy(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path.endswith("/update"):
+                upstream = socket.create_connection(("127.0.0.1", int(writable_server.split(":")[2].split("/")[0])))
+                upstream.sendall(b"POST /update HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-update\r\n"
+                                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[: len(body) // 2])
+                upstream.close()
+                self.connection.close()  # the "server died" mid-push
+                return
+            request = urllib.request.Request(writable_server, data=body, method="POST", headers={
+                "Content-Type": self.headers["Content-Type"], "Accept": self.headers.get("Accept", "")})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answer = response.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HalfProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        code, _, err = cli("push", "--endpoint", f"http://127.0.0.1:{proxy.server_address[1]}/query",
+                           "--build", str(built.build_dir))
+    finally:
+        proxy.shutdown()
+    assert code == 3 and "nothing was written" in err, err
+    time.sleep(0.5)
+    assert remote_counts(writable_server) == before
 
 
 def test_a_failing_endpoint_exits_3_within_the_timeout(built, cli):
@@ -409,9 +479,9 @@ def test_a_failing_endpoint_exits_3_within_the_timeout(built, cli):
     assert time.monotonic() - started < 4, "--timeout bounds the wait for --endpoint"
 
 
-def test_push_needs_a_graph_store_it_can_guess(built, cli):
-    code, _, err = cli("push", "--endpoint", "http://127.0.0.1:9/sparql", "--build", str(built.build_dir))
-    assert code == 2 and "pass --graph-store URL" in err
+def test_push_needs_an_update_endpoint_it_can_guess(built, cli):
+    code, _, err = cli("push", "--endpoint", "http://127.0.0.1:9/data", "--build", str(built.build_dir))
+    assert code == 2 and "pass --update URL" in err
 
 
 def test_queries_on_the_persistent_store_equal_the_in_memory_ones(built, store, monkeypatch):
