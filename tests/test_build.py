@@ -361,3 +361,25 @@ def test_build_refuses_a_directory_whose_store_it_did_not_make(cli, tmp_path):
     code, _, err = cli("build", "--build", str(tmp_path))
     assert code == 2 and "holds store that kg build did not make" in err
     assert (tmp_path / "store" / "precious.txt").read_text(encoding="utf-8") == "not kg's"
+
+
+def test_the_states_a_kill_at_each_rename_leaves_are_read_whole_and_cleaned(tmp_path):
+    """A kill between the two renames of a build (staging -> builds/N, then current -> builds/N) leaves a
+    complete build that is not current; a kill before them leaves a staging directory. Readers still read
+    the current build whole, and the next build removes both."""
+    import os
+    import shutil
+
+    settings = make_settings(tmp_path)
+    build(settings)
+    current = os.readlink(tmp_path / "current")
+    shutil.copytree(tmp_path / current, tmp_path / "builds" / "000009")  # killed after its first rename
+    (tmp_path / "builds" / ".staging-000010-99999").mkdir()  # killed while writing
+    (tmp_path / "builds" / ".staging-000010-99999" / "dataset.nq").write_text("half a dat", encoding="utf-8")
+    reader = make_settings(tmp_path)
+    assert reader.current_build == tmp_path / current
+    assert _whole(tmp_path)["quads"] == reader.dataset_file.read_bytes().count(b"\n")
+    reader.refresh_build()
+    build(settings)
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == ["000011"]
+    assert _whole(tmp_path)

@@ -332,7 +332,10 @@ class Pool:
                 return None
             if worker.directory == self.directory and worker.process.is_alive():
                 return worker
-            self._retire(worker) if worker.directory != self.directory else self.replace(worker)
+            if worker.directory != self.directory:
+                self._retire(worker)  # a worker on an earlier build
+            else:
+                self.replace(worker)  # a worker that died while idle
 
     def release(self, worker: Worker) -> None:
         """A worker that answered goes back to the pool (or ends, if a new build is being served)."""
