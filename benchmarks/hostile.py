@@ -160,7 +160,7 @@ def bad_input(work: Path, tally: Tally) -> None:
 
 
 INJECTIONS = ['"', "'", "\\", '" } ; DROP ALL ; #', "> . ?s ?p ?o <", "\n} UNION { ?s ?p ?o }", "state/japan> } #",
-              "state/japan .", "http://x/ y", "<http://x>", "javascript:alert(1)", "?s", "$s", "state/japan\u0000",
+              "state/japan .", "http://x/ y", "<http://x>", "javascript:alert(1)", "?s", "$s", "state/japan\x1b[31m",
               "\\u003E", "%3E", "' ) } #", "\") } #", "state/japan' ", "state/japan\"", "a" * 5000,
               "https://w3id.org/japan-security-kg/id/state/japan> ?p ?o } #", "_:b0", "[]", "()", "1", "true",
               "state/united-kingdom", "STATE/JAPAN", "state/japan#x", "urn:x", "http://[::1]/", "file:///etc/passwd",
