@@ -34,10 +34,9 @@ _TOKEN = re.compile(
     r'|(?P<word>[A-Za-z_\u00c0-\uffff][A-Za-z0-9_\-.\u00b7\u00c0-\uffff]*(?::[^\s{}()\[\];,<>"\'#]*)?'
     r'|:[^\s{}()\[\];,<>"\'#]*)'
     r'|(?P<op>\|\||&&|!=|<=|>=|\^\^|[/|+\-*=<>!^,;.])'
-    r'|(?P<open>[({\[])|(?P<close>[)}\]])'
-    r'|(?P<other>.)',
+    r'|(?P<open>[({\[])|(?P<close>[)}\]])',
     re.DOTALL,
-)
+)  # anything else (white space, digits, other punctuation) is skipped by the search between tokens
 _CLAUSES = {"OPTIONAL", "MINUS", "UNION", "BIND", "FILTER", "GRAPH", "SERVICE", "VALUES", "SELECT", "EXISTS"}
 
 

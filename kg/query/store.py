@@ -54,12 +54,13 @@ def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.Named
     return evaluate(store, bind_parameters(query, bindings))
 
 
-def evaluate(store: ox.Store, query: str, **options) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def evaluate(store: ox.Store, query: str, allow_service: bool = True, **options
+             ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Any query on pyoxigraph, after the guard; the union default graph only when the query has no
     FROM / FROM NAMED and ``options`` give no dataset (the endpoint's rule, docs/robustness.md)."""
     from kg.query.guard import check_query
 
-    shape = check_query(query)
+    shape = check_query(query, allow_service=allow_service)
     union = not shape.dataset and "default_graph" not in options and "named_graphs" not in options
     try:
         return store.query(query, use_default_graph_as_union=union, **options)
