@@ -45,7 +45,7 @@ from kg.sources.model import (
     Value,
     Where,
 )
-from kg.sources.yamlio import LineDict, check_schema, read_yaml
+from kg.sources.yamlio import LineDict, check_schema, read_yaml, short_repr
 
 REGISTRY_FILE = "entities.yaml"
 SOURCES_DIR = "sources"
@@ -355,7 +355,7 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
             return _lang_text(item, name, line, ctx)
         if datatype in INTEGER_TYPES:
             if not isinstance(item, int) or isinstance(item, bool) or item < 0:
-                ctx.problems.add(ctx.file, f"{name} takes a whole number, not {_short(item)}", line, ctx.fact)
+                ctx.problems.add(ctx.file, f"{name} takes a whole number, not {short_repr(item)}", line, ctx.fact)
                 return None
             return Text(str(item), datatype=datatype)
         if datatype == vocab.XSD + "date":
@@ -363,7 +363,7 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
             return Text(parsed.isoformat(), datatype=datatype) if parsed else None
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             ctx.problems.add(ctx.file, f"{name} takes a single {vocab.shorten(datatype)} value, not "
-                             f"{_short(item)}", line, ctx.fact)
+                             f"{short_repr(item)}", line, ctx.fact)
             return None
         why = literal_problem(str(item), datatype)
         if why:
@@ -383,10 +383,10 @@ def _parse_link(name: str, item: Any, line: int | None, ctx: _Context) -> TermRe
             iri = vocab.expand(item)
     if iri is None:
         ctx.problems.add(ctx.file, f"{name} takes the IRI of something outside this graph (a CURIE such as "
-                         f"wd:Q17 or an absolute IRI), not {_short(item)}", line, ctx.fact)
+                         f"wd:Q17 or an absolute IRI), not {short_repr(item)}", line, ctx.fact)
         return None
     if not is_iri(iri):
-        ctx.problems.add(ctx.file, f"{name}: {_short(item)} is not a valid IRI (no spaces or <>\"{{}}|^`\\ "
+        ctx.problems.add(ctx.file, f"{name}: {short_repr(item)} is not a valid IRI (no spaces or <>\"{{}}|^`\\ "
                          "characters)", line, ctx.fact)
         return None
     if iri.startswith(vocab.WD):
@@ -404,14 +404,15 @@ def _lang_text(item: Any, name: str, line: int | None, ctx: _Context) -> Text | 
     if isinstance(item, dict) and set(item) == {"text", "lang"}:
         text, lang = item["text"], item["lang"]
         if not isinstance(text, str) or not text:
-            ctx.problems.add(ctx.file, f"{name}: text must be a non-empty string, not {_short(text)}", line, ctx.fact)
+            ctx.problems.add(ctx.file, f"{name}: text must be a non-empty string, not {short_repr(text)}", line,
+                             ctx.fact)
             return None
         if not is_language_tag(lang):
-            ctx.problems.add(ctx.file, f"{name}: lang {_short(lang)} is not a language tag (e.g. en, ja, "
+            ctx.problems.add(ctx.file, f"{name}: lang {short_repr(lang)} is not a language tag (e.g. en, ja, "
                              "zh-Latn)", line, ctx.fact)
             return None
         return _checked_text(Text(text, lang=lang), name, line, ctx)
-    ctx.problems.add(ctx.file, f"{name} takes text or a mapping {{text, lang}}, not {_short(item)}", line, ctx.fact)
+    ctx.problems.add(ctx.file, f"{name} takes text or a mapping {{text, lang}}, not {short_repr(item)}", line, ctx.fact)
     return None
 
 
@@ -423,11 +424,6 @@ def _checked_text(text: Text, name: str, line: int | None, ctx: _Context) -> Tex
     return text
 
 
-def _short(value: Any) -> str:
-    from kg.sources.yamlio import _short as short
-
-    return short(value)
-
 
 def _parse_date(value: Any, file: Path, line: int | None, problems: ProblemCollector,
                 fact: str | None = None) -> date | None:
@@ -435,7 +431,7 @@ def _parse_date(value: Any, file: Path, line: int | None, problems: ProblemColle
         return None
     parsed = parse_iso_date(value)
     if parsed is None:
-        problems.add(file, f"{_short(value)} is not a date (YYYY-MM-DD)", line, fact)
+        problems.add(file, f"{short_repr(value)} is not a date (YYYY-MM-DD)", line, fact)
     return parsed
 
 
@@ -463,7 +459,7 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         return None
     for key in ("expression", "note"):
         if key in raw and not isinstance(raw[key], str):
-            ctx.problems.add(ctx.file, f"the time's {key} must be text, not {_short(raw[key])}", line, ctx.fact)
+            ctx.problems.add(ctx.file, f"the time's {key} must be text, not {short_repr(raw[key])}", line, ctx.fact)
             return None
     spec: dict[str, Any] = {"expression": raw.get("expression"), "note": raw.get("note")}
     if "date" in raw:
@@ -475,8 +471,8 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         month_text = raw["month"]
         match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month_text) if isinstance(month_text, str) else None
         if not match:
-            ctx.problems.add(ctx.file, f"month must be written YYYY-MM (e.g. \"2022-12\"), not {_short(month_text)}",
-                             line, ctx.fact)
+            ctx.problems.add(ctx.file, "month must be written YYYY-MM (e.g. \"2022-12\"), not "
+                             f"{short_repr(month_text)}", line, ctx.fact)
             return None
         year, month = int(match.group(1)), int(match.group(2))
         last = calendar.monthrange(year, month)[1]
@@ -487,7 +483,7 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         if isinstance(year_value, str) and re.fullmatch(r"\d{4}", year_value):
             year_value = int(year_value)
         if isinstance(year_value, bool) or not isinstance(year_value, int) or not 1 <= year_value <= 9999:
-            ctx.problems.add(ctx.file, f"year must be a four-digit year (e.g. 2022), not {_short(raw['year'])}",
+            ctx.problems.add(ctx.file, f"year must be a four-digit year (e.g. 2022), not {short_repr(raw['year'])}",
                              line, ctx.fact)
             return None
         spec.update(year=year_value, earliest=date(year_value, 1, 1), latest=date(year_value, 12, 31),
@@ -518,7 +514,7 @@ def _time_date(raw: dict, key: str, line: int | None, ctx: _Context) -> date | N
     parsed = parse_iso_date(raw[key])
     if parsed is None:
         ctx.problems.add(ctx.file, f"{key} must be a calendar date written YYYY-MM-DD (e.g. \"2023-01-13\"), not "
-                         f"{_short(raw[key])}", line, ctx.fact)
+                         f"{short_repr(raw[key])}", line, ctx.fact)
     return parsed
 
 

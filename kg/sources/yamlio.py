@@ -68,7 +68,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
             shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"a {key_node.id}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"a key must be plain text, not {_short(shown)} (quote it if it is a name)",
+                None, None, f"a key must be plain text, not {short_repr(shown)} (quote it if it is a name)",
                 key_node.start_mark)
         if key_node.value in own_keys:
             raise yaml.constructor.ConstructorError(
@@ -171,7 +171,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def short_repr(value: Any, limit: int = 80) -> str:
     """A bounded repr for messages: the value may be huge."""
     import reprlib
 
