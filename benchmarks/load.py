@@ -53,12 +53,63 @@ def client(port: int, body: bytes, expected_rows: int, deadline: float, latencie
     connection.close()
 
 
+def run(kind: str, build: str, body: bytes, expected: int, clients: int, seconds: float) -> dict:
+    """Start a server (``kg`` serve, or ``oxigraph``'s own read-only server over the same store, the
+    baseline), load it, stop it; throughput, latencies, errors."""
+    from kg.query.serve import server_command, wait_until_listening
+    from kg.query.store import STORE_DIR
+
+    port = free_port()
+    if kind == "kg":
+        server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--build", build],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                  env={**os.environ, "KG_HOME": str(ROOT)})
+    else:
+        store = Path(os.path.realpath(Path(build) / STORE_DIR))
+        server = subprocess.Popen(server_command(store, "127.0.0.1", port, 30), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+    try:
+        if kind == "kg":
+            banner = server.stdout.readline()  # "SPARQL endpoint: ..." once it listens
+            if not banner.startswith("SPARQL endpoint:"):
+                sys.exit(f"kg serve did not start: {banner}{server.stderr.read()}")
+        else:
+            wait_until_listening("127.0.0.1", port, server)
+        latencies: list[list[float]] = [[] for _ in range(clients)]
+        errors: list[list[str]] = [[] for _ in range(clients)]
+        deadline = time.monotonic() + seconds
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(port, body, expected, deadline, latencies[i], errors[i]))
+                   for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+    finally:
+        stop(server)
+    done = sorted(x for per_client in latencies for x in per_client)
+    return {"done": done, "failed": [e for per_client in errors for e in per_client], "wall": wall}
+
+
+def report(name: str, result: dict) -> None:
+    done, failed, wall = result["done"], result["failed"], result["wall"]
+    print(f"{name}: answered {len(done)} in {wall:.1f} s, throughput {len(done) / wall:.0f} queries/s")
+    if done:
+        print(f"  latency p50: {statistics.median(done) * 1000:.1f} ms  "
+              f"p99: {done[min(len(done) - 1, int(len(done) * 0.99))] * 1000:.1f} ms  "
+              f"max: {done[-1] * 1000:.1f} ms")
+    print(f"  errors: {len(failed)}" + (f" ({', '.join(sorted(set(failed)))})" if failed else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--query", default="partners-without-defence-pledge")
     parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--baseline", action="store_true",
+                        help="first load Oxigraph's own server over the same store, in the same run, and compare")
     args = parser.parse_args()
 
     from kg.query.binding import bind_parameters
@@ -72,36 +123,18 @@ def main() -> None:
     expected = len(collect(select_oxigraph(ox.Store.read_only(str(Path(args.build) / STORE_DIR)), query.text,
                                            bindings)).rows)
     body = bind_parameters(query.text, bindings).encode("utf-8")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--build", args.build],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                              env={**os.environ, "KG_HOME": str(ROOT)})
-    try:
-        banner = server.stdout.readline()  # "SPARQL endpoint: ..." once it listens
-        if not banner.startswith("SPARQL endpoint:"):
-            sys.exit(f"kg serve did not start: {banner}{server.stderr.read()}")
-        latencies: list[list[float]] = [[] for _ in range(args.clients)]
-        errors: list[list[str]] = [[] for _ in range(args.clients)]
-        deadline = time.monotonic() + args.seconds
-        started = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(port, body, expected, deadline, latencies[i], errors[i]))
-                   for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-    finally:
-        stop(server)
-    done = sorted(x for per_client in latencies for x in per_client)
-    failed = [e for per_client in errors for e in per_client]
-    print(f"query {args.query} ({expected} rows), {args.clients} clients, {wall:.1f} s, kg serve on 127.0.0.1")
-    print(f"  answered: {len(done)}  throughput: {len(done) / wall:.0f} queries/s")
-    if done:
-        print(f"  latency p50: {statistics.median(done) * 1000:.1f} ms  "
-              f"p99: {done[min(len(done) - 1, int(len(done) * 0.99))] * 1000:.1f} ms  "
-              f"max: {done[-1] * 1000:.1f} ms")
-    print(f"  errors: {len(failed)}" + (f" ({', '.join(sorted(set(failed)))})" if failed else ""))
+    print(f"query {args.query} ({expected} rows), {args.clients} clients, {args.seconds:g} s each, on 127.0.0.1")
+    failed = False
+    if args.baseline:
+        baseline = run("oxigraph", args.build, body, expected, args.clients, args.seconds)
+        report("baseline: oxigraph serve-read-only (no guard, no killable workers)", baseline)
+    result = run("kg", args.build, body, expected, args.clients, args.seconds)
+    report("kg serve", result)
+    failed = bool(result["failed"])
+    if args.baseline and baseline["done"] and result["done"]:
+        ratio = (len(result["done"]) / result["wall"]) / (len(baseline["done"]) / baseline["wall"])
+        print(f"kg serve / baseline throughput: {ratio:.2f}; p50 "
+              f"{statistics.median(result['done']) / statistics.median(baseline['done']):.2f}x")
     sys.exit(1 if failed else 0)
 
 

@@ -1,22 +1,23 @@
 """The build pipeline: data files -> checked facts -> grounded quotes -> RDF -> checks -> build/.
 
-Nothing is written unless every step succeeds, and then all outputs are replaced at once, so a
-failed build leaves the previous build intact.
+Nothing is written unless every step succeeds, and then all outputs are switched in at once by one
+rename (:mod:`kg.builds`): a failed or killed build leaves the previous build intact, and two builds
+at once write one after the other.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg import vocab
-from kg.atomic import write_all_atomically
-from kg.config import Settings
-from kg.errors import CheckFailed
+from kg import builds, vocab
+from kg.config import BUILD_INFO_FILE, DATASET_FILE, STORE_DIR, Settings
+from kg.errors import CheckFailed, InputError
 from kg.ontology import read_ontology
 from kg.sources.corpus import Grounding, ground_corpus, load_checked_corpus
 from kg.sources.model import Corpus
@@ -50,6 +51,8 @@ def build(settings: Settings, validate: bool = True, infer: bool = False,
     from kg.terms import quads_of_rdflib_dataset
     from kg.version import software_version
 
+    assert settings.build_dir is not None
+    builds.check_build_dir(settings.build_dir)  # before the work; again under the lock
     ontology = read_ontology(settings.ontology_dir)
     corpus = load_checked_corpus(settings, ontology)
     grounding = ground_corpus(corpus, settings.text_path or [])
@@ -83,21 +86,38 @@ def build(settings: Settings, validate: bool = True, infer: bool = False,
     info = build_info(corpus, grounding, quads, software_version())
     info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     info["contradictions"] = contradictions
-    assert settings.build_dir is not None
-    outputs = {
-        settings.dataset_file: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
-        settings.build_info_file: (json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"),
-    }
-    from kg.query.store import discard_store, stage_store, swap_store
+    write_build(settings, quads, info)
+    outputs = [settings.build_dir / name for name in (DATASET_FILE, BUILD_INFO_FILE, STORE_DIR)]
+    return BuildResult(corpus, grounding, quads, outputs, info)
 
-    staged = stage_store(settings.build_dir, quads)
-    try:
-        write_all_atomically(outputs)
-    except BaseException:
-        discard_store(staged)
-        raise
-    store_dir = swap_store(settings.build_dir, staged)
-    return BuildResult(corpus, grounding, quads, [*outputs, store_dir], info)
+
+def write_build(settings: Settings, quads: list[ox.Quad], info: dict) -> Path:
+    """Write the dataset, its description and the persistent store into a staging directory, then
+    switch them in together (:func:`kg.builds.publish`), holding the build directory's lock. A disk
+    that fills up, or any other failure, leaves the previous build as it was."""
+    import shutil
+
+    from kg.query.store import write_store
+
+    assert settings.build_dir is not None
+    with builds.build_lock(settings.build_dir):
+        staging = builds.start(settings.build_dir)
+        try:
+            (staging / DATASET_FILE).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+            (staging / BUILD_INFO_FILE).write_bytes((json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
+            write_store(staging / STORE_DIR, quads)
+            for path in staging.iterdir():  # the build is meant to be read, whatever mkdtemp's defaults
+                os.chmod(path, 0o755 if path.is_dir() else 0o644)
+            final = builds.publish(settings.build_dir, staging)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise InputError(f"cannot write the build into {settings.build_dir}: {exc.strerror or exc}; "
+                             "the previous build is intact") from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    settings.refresh_build()
+    return final
 
 
 def refuse_contradictions(quads: list[ox.Quad], allow: bool = False) -> str:

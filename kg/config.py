@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # What ``kg build`` writes into the build directory.
 DATASET_FILE = "dataset.nq"
@@ -59,6 +60,7 @@ class Settings:
     text_path: list[Path] | None = None
     extra_sources: list[Path] = field(default_factory=list)
     only_sources: list[str] | None = None  # build only these sources of data/ (the extra ones always)
+    _lease: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir) if self.data_dir else self.root / "data"
@@ -76,19 +78,35 @@ class Settings:
         return self.root / "queries"
 
     @property
+    def current_build(self) -> Path:
+        """The directory of the build this run reads: ``current`` resolved once, on first use, and held
+        (:func:`kg.builds.lease_current`), so the dataset, its description and the store all come from
+        one whole build even when another build switches in meanwhile. Before any build, the build
+        directory itself (where the error messages then say nothing was built)."""
+        assert self.build_dir is not None
+        if self._lease is None:
+            from kg.builds import lease_current
+
+            self._lease = lease_current(self.build_dir) or False
+        return self._lease.directory if self._lease else self.build_dir
+
+    def refresh_build(self) -> None:
+        """Let go of the build read so far; the next read resolves ``current`` again (after a build)."""
+        if self._lease:
+            self._lease.release()
+        self._lease = None
+
+    @property
     def dataset_file(self) -> Path:
         """The built dataset that queries run on (canonical, sorted N-Quads)."""
-        assert self.build_dir is not None
-        return self.build_dir / DATASET_FILE
+        return self.current_build / DATASET_FILE
 
     @property
     def build_info_file(self) -> Path:
         """What the last build holds: counts per source and graph, inferred triples (JSON)."""
-        assert self.build_dir is not None
-        return self.build_dir / BUILD_INFO_FILE
+        return self.current_build / BUILD_INFO_FILE
 
     @property
     def store_dir(self) -> Path:
         """The persistent Oxigraph store (RocksDB) that ``kg build`` writes beside the dataset."""
-        assert self.build_dir is not None
-        return self.build_dir / STORE_DIR
+        return self.current_build / STORE_DIR

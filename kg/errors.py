@@ -1,8 +1,10 @@
 """Error types and exit codes shared by every layer.
 
-Exit codes (pySHACL's habit): 0 ok, 1 a check failed, 2 usage or input error; and 3 when a
-remote SPARQL endpoint failed (unreachable, timed out, rate-limited past the retries, or answered
-something that is not results): nothing was written, and the same command may succeed later.
+Exit codes (pySHACL's habit): 0 ok, 1 a check failed, 2 usage or input error (bad data or
+arguments, a file that cannot be read or written, a full disk); 3 when a remote SPARQL endpoint
+failed (unreachable, timed out, rate-limited past the retries, or answered something that is not
+results): the same command may succeed later; and 4 for an internal error, a bug of this program
+(the traceback is shown with ``kg --debug``). docs/robustness.md has the details.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_INPUT_ERROR = 2
 EXIT_REMOTE_FAILED = 3
+EXIT_INTERNAL_ERROR = 4
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ def rdflib_graph(triples):
 
 
 def quads_of_rdflib_dataset(dataset) -> list[ox.Quad]:
-    """The quads of an rdflib Dataset's named graphs, as pyoxigraph quads."""
+    """The quads of an rdflib Dataset's named graphs, as pyoxigraph quads, sorted: rdflib's own order
+    follows Python's string hashing, which changes with PYTHONHASHSEED (issue 12: the build's bytes did)."""
     from rdflib import URIRef
 
     quads = []
@@ -64,4 +65,4 @@ def quads_of_rdflib_dataset(dataset) -> list[ox.Quad]:
         graph = g.identifier if hasattr(g, "identifier") else g
         if isinstance(graph, URIRef):
             quads.append(ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), ox.NamedNode(str(graph))))
-    return quads
+    return sorted(quads, key=str)

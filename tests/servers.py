@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import socket
 import subprocess
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from kg.query.serve import oxigraph_executable, stop, wait_until_listening
 
+WD = "http://www.wikidata.org/entity/"
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "fixture.ttl"
 
 
@@ -125,6 +127,52 @@ class FaultServer:
         self._send(handler, 200, b'{"head":{"vars":["item","label"]},"results":{"bindings":[{"item":{"type":"uri",'
                    b'"value":"http://www.wikidata.org/entity/Q17"},"label":{"type":"lit',
                    "application/sparql-results+json")
+
+    def _results(self, handler, variables: list[str], rows: list[dict]) -> None:
+        body = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}}).encode()
+        self._send(handler, 200, body, "application/sparql-results+json")
+
+    def _empty(self, handler) -> None:
+        self._results(handler, ["item", "label", "class", "organisation", "statement", "position"], [])
+
+    def _label_row(self, handler, item: dict, label: dict | None) -> None:
+        self._results(handler, ["item", "label"], [{"item": item, **({"label": label} if label else {})}])
+
+    def _unasked(self, handler) -> None:
+        self._label_row(handler, {"type": "uri", "value": WD + "Q999999"}, {"type": "literal", "value": "Nowhere",
+                                                                              "xml:lang": "en"})
+
+    def _literal_item(self, handler) -> None:
+        self._label_row(handler, {"type": "literal", "value": WD + "Q17"}, {"type": "literal", "value": "Japan",
+                                                                              "xml:lang": "en"})
+
+    def _script_label(self, handler) -> None:
+        self._label_row(handler, {"type": "uri", "value": WD + "Q17"},
+                        {"type": "literal", "value": "<script>alert(1)</script>", "xml:lang": "en"})
+
+    def _invalid_iri(self, handler) -> None:
+        self._label_row(handler, {"type": "uri", "value": WD + "Q17>"}, {"type": "literal", "value": "Japan",
+                                                                           "xml:lang": "en"})
+
+    def _missing_variable(self, handler) -> None:
+        self._label_row(handler, {"type": "uri", "value": WD + "Q17"}, None)
+
+    def _deep_json(self, handler) -> None:
+        self._send(handler, 200, b"[" * 100_000 + b"]" * 100_000, "application/sparql-results+json")
+
+    def _trickle(self, handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/sparql-results+json")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        for _ in range(40):  # a byte every 0.25 s: each read succeeds, the answer never completes in time
+            if self.stop.wait(0.25):
+                return
+            try:
+                handler.wfile.write(b" ")
+                handler.wfile.flush()
+            except OSError:
+                return
 
     def _hang(self, handler) -> None:
         self.stop.wait(5)  # longer than the client's timeout; ends early when the server stops

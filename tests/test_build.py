@@ -97,30 +97,43 @@ def test_offsets_keep_their_w3c_datatype_in_the_file(built):
     assert starts and all(o.datatype.value == vocab.XSD + "nonNegativeInteger" for o in starts)
 
 
-def test_a_failed_write_leaves_the_previous_build_intact(built, tmp_path, monkeypatch):
-    settings = make_settings(tmp_path)
-    build(settings)
+def _build_files(build_dir):
+    """Every file of a build directory (the store included, through its links), but the lock's pid."""
+    return {p.relative_to(build_dir).as_posix(): p.read_bytes() for p in build_dir.rglob("*")
+            if p.is_file() and p.name != ".lock"}
 
-    def snapshot():
-        files = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
-        return files
 
-    before = snapshot()
-    import kg.atomic
+def _limited_file_size(limit: int):
+    """For a child process: files larger than ``limit`` bytes cannot be written (EFBIG), as on a full disk."""
+    def apply():
+        import resource
+        import signal
 
-    real_fdopen = kg.atomic.os.fdopen
-    calls = {"n": 0}
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
 
-    def failing_fdopen(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError(28, "No space left on device")
-        return real_fdopen(*args, **kwargs)
 
-    monkeypatch.setattr(kg.atomic.os, "fdopen", failing_fdopen)
-    with pytest.raises(OSError, match="No space left"):
-        build(settings)
-    assert snapshot() == before, "previous files and store intact, no temporary file or store left behind"
+def test_a_full_disk_leaves_the_previous_build_intact_and_is_reported_not_a_traceback(tmp_path):
+    """Issue 12: a full disk ended in a traceback. A real write failure (the kernel refuses to write past
+    RLIMIT_FSIZE in the child, as it does on a full disk), at the dataset, then at the store."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "KG_HOME": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "kg", "build", "--build", str(tmp_path)]
+    assert subprocess.run(command, env=env, capture_output=True).returncode == 0
+    before = _build_files(tmp_path)
+    for limit in (200_000, 2_500_000):  # the dataset is ~2 MB; the store's files come after it
+        failed = subprocess.run(command, env=env, capture_output=True, text=True, preexec_fn=_limited_file_size(limit))
+        assert failed.returncode == 2, failed.stderr
+        assert "Traceback" not in failed.stderr
+        assert "cannot write the build into" in failed.stderr and "the previous build is intact" in failed.stderr
+        assert _build_files(tmp_path) == before, "previous build intact, no staging left behind"
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == ["000001"]
 
 
 def _write_source(directory, facts: str) -> None:
@@ -222,3 +235,156 @@ def test_check_failed_is_exit_1(built, cli, tmp_path):
 
 def test_check_failed_exception_type():
     assert CheckFailed("x").exit_code == 1
+
+
+# ------------------------------------------------------------------ issue 12: determinism, atomic switch, lock
+
+
+def _kg(*args: str, seed: str | None = None, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "KG_HOME": str(ROOT)}
+    if seed is not None:
+        env["PYTHONHASHSEED"] = seed
+    return subprocess.run([sys.executable, "-m", "kg", *args], env=env, capture_output=True, text=True, **kwargs)
+
+
+def test_the_build_is_byte_identical_whatever_the_hash_seed(tmp_path):
+    """Issue 12: dataset.nq changed with PYTHONHASHSEED (rdflib's and the reasoner's orders); the test that
+    built twice in one process could not see it."""
+    for seed in ("1", "2"):
+        assert _kg("build", "--infer", "--build", str(tmp_path / seed), seed=seed).returncode == 0
+    for name in ("dataset.nq", "build-info.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def _whole(build_dir) -> dict:
+    """What the current build holds, checked to be one build: dataset, description and store agree."""
+    import json
+
+    info = json.loads((build_dir / "build-info.json").read_text(encoding="utf-8"))
+    lines = (build_dir / "dataset.nq").read_bytes().count(b"\n")
+    store = ox.Store.read_only(str(build_dir / "store"))
+    in_store = len(store)
+    assert info["quads"] == lines == in_store, (info["quads"], lines, in_store)
+    assert (build_dir / "current").is_symlink()
+    return info
+
+
+def test_a_killed_build_leaves_the_previous_build_whole_and_the_next_build_removes_its_staging(tmp_path):
+    """Issue 12: a kill between the separate renames of dataset, build-info and store left a mix; killed
+    builds' staging directories were never removed. Kill -9 at several points of the write."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT, shared_text_path
+
+    valid = ROOT / "tests" / "fixtures" / "valid"
+    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    before = _whole(tmp_path)
+    texts = os.pathsep.join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
+    extra = [arg for d in sorted(valid.iterdir()) for arg in ("--add-source", str(d))]
+    env = {**os.environ, "KG_HOME": str(ROOT)}
+    kills = 0
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+        process = subprocess.Popen([sys.executable, "-m", "kg", "build", "--texts", texts, *extra, "--build",
+                                    str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        now = _whole(tmp_path)
+        assert now["quads"] in (before["quads"], _kg_quads_with(valid, tmp_path, texts, extra)), now["quads"]
+    assert kills >= 3
+    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    assert _whole(tmp_path)["quads"] == before["quads"]
+    leftovers = [p.name for p in (tmp_path / "builds").iterdir()]
+    assert leftovers == [os.readlink(tmp_path / "current").split("/")[-1]], leftovers
+
+
+_EXTENDED: dict = {}
+
+
+def _kg_quads_with(valid, tmp_path, texts, extra) -> int:
+    """How many quads a completed build with the extra sources holds (built once, elsewhere)."""
+    if "quads" not in _EXTENDED:
+        other = tmp_path.parent / (tmp_path.name + "-extended")
+        assert _kg("build", "--texts", texts, *extra, "--build", str(other)).returncode == 0
+        _EXTENDED["quads"] = _whole(other)["quads"]
+    return _EXTENDED["quads"]
+
+
+def test_two_builds_at_once_write_one_after_the_other(tmp_path):
+    """Issue 12: two builds at once mixed their outputs (3 in 120), both exiting 0. The second now waits
+    for the first's lock, and the build switched in last is whole."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "KG_HOME": str(ROOT)}
+    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    for _ in range(3):
+        processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *flags, "--build", str(tmp_path)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                     for flags in ([], ["--infer"])]
+        errors = [p.communicate()[1] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0], errors
+        info = _whole(tmp_path)
+        assert info["inferred_triples"] in (0, info["triples_per_graph"].get("graph/inferred", 0))
+
+
+def test_a_reader_keeps_its_build_while_a_new_one_switches_in(tmp_path):
+    """Readers resolve `current` once and hold a lease: a rebuild does not remove what they read; the build
+    after their release does."""
+    first = make_settings(tmp_path)
+    build(first)
+    reader = make_settings(tmp_path)
+    held = reader.current_build
+    assert reader.dataset_file == held / "dataset.nq"
+    build(first)  # a new build switches in; the reader's is kept
+    assert held.is_dir() and reader.dataset_file.is_file() and reader.current_build == held
+    assert first.current_build != held
+    reader.refresh_build()
+    build(first)
+    assert not held.exists(), "an old build no one reads is removed"
+
+
+def test_build_refuses_a_directory_whose_store_it_did_not_make(cli, tmp_path):
+    """Issue 12: kg build --build DIR deleted a DIR/store it had not created."""
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "precious.txt").write_text("not kg's", encoding="utf-8")
+    code, _, err = cli("build", "--build", str(tmp_path))
+    assert code == 2 and "holds store that kg build did not make" in err
+    assert (tmp_path / "store" / "precious.txt").read_text(encoding="utf-8") == "not kg's"
+
+
+def test_the_states_a_kill_at_each_rename_leaves_are_read_whole_and_cleaned(tmp_path):
+    """A kill between the two renames of a build (staging -> builds/N, then current -> builds/N) leaves a
+    complete build that is not current; a kill before them leaves a staging directory. Readers still read
+    the current build whole, and the next build removes both."""
+    import os
+    import shutil
+
+    settings = make_settings(tmp_path)
+    build(settings)
+    current = os.readlink(tmp_path / "current")
+    shutil.copytree(tmp_path / current, tmp_path / "builds" / "000009")  # killed after its first rename
+    (tmp_path / "builds" / ".staging-000010-99999").mkdir()  # killed while writing
+    (tmp_path / "builds" / ".staging-000010-99999" / "dataset.nq").write_text("half a dat", encoding="utf-8")
+    reader = make_settings(tmp_path)
+    assert reader.current_build == tmp_path / current
+    assert _whole(tmp_path)["quads"] == reader.dataset_file.read_bytes().count(b"\n")
+    reader.refresh_build()
+    build(settings)
+    assert [p.name for p in (tmp_path / "builds").iterdir()] == [os.readlink(tmp_path / "current").split("/")[1]]
+    assert _whole(tmp_path)

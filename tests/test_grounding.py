@@ -123,6 +123,32 @@ def test_build_without_texts_uses_recorded_anchors(cli, tmp_path, monkeypatch):
     assert "recorded anchors (text not available, not re-verified)" in out
 
 
+def test_offsets_of_a_crlf_text_count_both_characters_of_each_line_break(tmp_path):
+    """Issue 12: offsets were counted after newline translation, drifting by one per CRLF line."""
+    import hashlib
+
+    data = b"First line.\r\nSecond line.\r\nJapan and Canada agreed to deepen defence ties.\r\n"
+    (tmp_path / "t.txt").write_bytes(data)
+    source = Source(source_id="s", directory=tmp_path, title="t", kind="test-fixture", text_file="t.txt",
+                    sha256=hashlib.sha256(data).hexdigest())
+    quote = "Japan and Canada agreed to deepen defence ties."
+    source.facts.append(Fact("s", "f0", quote, "state/japan", where=Where(tmp_path / "facts.yaml", 1)))
+    anchor = ground_source(source, tmp_path / "t.txt")["f0"]
+    decoded = data.decode("utf-8")
+    assert decoded[anchor.start:anchor.end] == quote
+    assert (anchor.start, anchor.end) == (decoded.index(quote), decoded.index(quote) + len(quote)) == (27, 74)
+    assert anchor.prefix.endswith("line.\r\n")
+
+
+def test_a_quote_may_span_a_line_break_but_not_a_paragraph(tmp_path):
+    source, text_file = _source(tmp_path, "Japan and Canada agreed\non Tuesday.\n\nThey meet again.",
+                                ("agreed on Tuesday", None), ("on Tuesday. They meet", None))
+    with pytest.raises(InputError) as refused:
+        ground_source(source, text_file)
+    assert "[fact f1] the quote spans a paragraph break" in str(refused.value)
+    assert "[fact f0]" not in str(refused.value)
+
+
 def article_facts() -> int:
     """How many facts the article's facts file holds (counted, not written in)."""
     import yaml

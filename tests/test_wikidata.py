@@ -171,7 +171,16 @@ FAULTS = {
     "policy": ((), "answered 200 with text/plain, not SPARQL JSON results; it begins: 'Please set a user-agent"),
     "policy-as-json": ((), "the answer is malformed JSON"),
     "truncated": ((), "the answer is truncated JSON"),
-    "hang": (("--timeout", "1"), "sent nothing for 1 s (--timeout)"),
+    "hang": (("--timeout", "1"), "sent no complete answer within 1 s (--timeout)"),
+    # issue 12: what a refresh once trusted
+    "trickle": (("--timeout", "2"), "sent no complete answer within 2 s (--timeout)"),
+    "empty": ((), "answered no label for any of the 32 items asked about; an empty answer is not a snapshot"),
+    "unasked": ((), "the endpoint answered about http://www.wikidata.org/entity/Q999999, which was not asked for"),
+    "literal-item": ((), "?item must be an IRI, but the endpoint answered"),
+    "script-label": ((), "a label that is not a name (markup, control characters or 400+ characters)"),
+    "invalid-iri": ((), "?item must be an IRI, but the endpoint answered"),
+    "missing-variable": ((), "a result row lacks ?label"),
+    "deep-json": ((), "the answer is JSON nested too deeply to be SPARQL results"),
     "too-many": (("--retries", "0"), "answered 429 (Too Many Requests) 1 time(s); gave up after 0 retries"),
     "too-many-for-long": ((), "asks to retry after 3600 s, more than --max-wait 120 s"),
 }

@@ -177,7 +177,8 @@ def materialise(quads: list[ox.Quad]) -> list[ox.Quad]:
 
     triples, inputs = rl_inputs(quads)
     inferred = ox.NamedNode(vocab.GRAPH_INFERRED)
-    out = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in inferred_triples(triples)]
+    # sorted: the reasoner's order is not stable across processes (PYTHONHASHSEED), the build's bytes must be
+    out = sorted((ox.Quad(t.subject, t.predicate, t.object, inferred) for t in inferred_triples(triples)), key=str)
     version = metadata.version("reasonable")
     activity = ox.NamedNode(vocab.ID + "activity/owl2rl")
     agent = ox.NamedNode(f"{vocab.ID}software/reasonable/{version}")

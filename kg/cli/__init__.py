@@ -6,18 +6,21 @@ Each command is declared (name, help, arguments) beside its handler in the modul
 :mod:`~kg.cli.checking` (reason, validate), :mod:`~kg.cli.publishing` (export, diagram, docs, site).
 Handlers import what they use when they run, so a command loads only its own stage.
 
-Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed.
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed, 4 an internal
+error (a bug: the traceback is printed only with ``kg --debug``).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from kg.cli import building, checking, linking, publishing, querying, serving
 from kg.cli.common import Command, add_command, err, require_extra
 from kg.errors import (
     EXIT_CHECK_FAILED,
     EXIT_INPUT_ERROR,
+    EXIT_INTERNAL_ERROR,
     EXIT_OK,
     EXIT_REMOTE_FAILED,
     CheckFailed,
@@ -54,9 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kg",
         description="Japan security knowledge graph: build it, query it, check it.",
         epilog="Exit codes: 0 ok, 1 a check failed, 2 usage or input error, 3 a remote endpoint failed "
-               "(nothing was written; try again later).",
+               "(try again later), 4 an internal error (a bug; --debug shows the traceback).",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error, print the traceback (for a bug report)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         add_command(sub, command)
@@ -88,3 +93,21 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `kg export ... | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        err(f"kg {args.command}: interrupted")
+        return 130
+    except Exception as exc:  # anything else is a bug of this program, never bad input
+        return internal_error(args, exc)
+
+
+def internal_error(args: argparse.Namespace, exc: BaseException) -> int:
+    """Report a bug: one line without ``--debug``, the traceback with it; exit 4."""
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    err(f"kg {args.command}: internal error (a bug in kg, not in your input): {what[:500]}\n"
+        + ("" if getattr(args, "debug", False) else
+           f"rerun as 'kg --debug {args.command} ...' for the traceback, and report it"))
+    return EXIT_INTERNAL_ERROR

@@ -74,6 +74,9 @@ def run_refresh(args: argparse.Namespace) -> int:
           f"the cache, {result.retries} retries) in {result.seconds:.2f} s")
     for path in result.files:
         print(f"wrote {path}")
+    if result.unlabelled:
+        err(f"kg wikidata: warning: no label in {', '.join(options.languages)} for {len(result.unlabelled)} item(s): "
+            + ", ".join(i.rsplit("/", 1)[-1] for i in result.unlabelled))
     return EXIT_OK
 
 

@@ -20,13 +20,17 @@ def export_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """kg export --format F [--out PATH]."""
-    from kg.atomic import write_atomically
+    from kg.atomic import write_output
+    from kg.builds import refuse_build_file
     from kg.graph.export import read_quads, serialise
 
     settings = settings_of(args)
+    if args.out:
+        assert settings.build_dir is not None
+        refuse_build_file(Path(args.out), settings.build_dir)
     data = serialise(read_quads(settings.dataset_file), args.format, settings.ontology_dir / "context.jsonld")
     if args.out:
-        write_atomically(Path(args.out), data)
+        write_output(Path(args.out), data)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
@@ -47,6 +51,11 @@ def run_diagram(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     out = Path(args.out) if args.out else None
+    if out:
+        from kg.builds import refuse_build_file
+
+        assert settings.build_dir is not None
+        refuse_build_file(out, settings.build_dir)
     fmt = format_for(out, args.format)
     network = load_network(open_oxigraph(settings.dataset_file), settings.queries_dir)
     if network.empty:
@@ -54,9 +63,9 @@ def run_diagram(args: argparse.Namespace) -> int:
             "the map is empty")
     data = draw(network, fmt)
     if out:
-        from kg.atomic import write_atomically
+        from kg.atomic import write_output
 
-        write_atomically(out, data)
+        write_output(out, data)
         print(f"wrote {out} ({fmt}, {len(network.partners)} partners, {len(network.arrangements)} arrangements)",
               file=sys.stderr)
     elif fmt == "png" and sys.stdout.isatty():

@@ -116,7 +116,9 @@ class LinkReport:
 
 def read_reference(path: Path) -> list[ReferenceRow]:
     """The rows of wikidata-ids.tsv (its header names the columns)."""
-    text = path.read_text(encoding="utf-8")
+    from kg.sources.grounding import read_text
+
+    text = read_text(path)
     raw_lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t")
     expected = {"kind", "name", "wikidata_id", "wikidata_label", "status", "note"}

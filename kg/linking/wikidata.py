@@ -11,7 +11,15 @@ error, not data. The snapshot is replaced only when every answer has arrived and
 so any failure leaves the previous snapshot as it was and says what happened (exit 3).
 
 ``SPARQLWrapper.setTimeout`` is a client-side socket timeout (it bounds each wait for data, not
-the whole request); the service's own limit is 60 s per query.
+the whole request), so each request also runs against a deadline of ``--timeout`` seconds for the
+whole answer: a server that trickles bytes cannot hold a refresh. The service's own limit is 60 s
+per query.
+
+What comes back is validated as well as parsed (issue 12): every row must bind the variables the
+query selects, with an IRI (a valid one) where an item, class, organisation, position or statement
+belongs and a literal where a label or date does; rows about items that were not asked for, labels in
+languages not asked for, labels with markup or control characters, and an answer with no label for
+any item are refused — the previous snapshot stays.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import http.client
 import json
 import os
 import platform
+import re
 import sys
+import threading
 import time
 import urllib.error
 from collections.abc import Callable, Iterable, Iterator
@@ -95,6 +105,7 @@ class RefreshResult:
     retries: int
     seconds: float
     files: list[Path]
+    unlabelled: list[str] = field(default_factory=list)  # items the endpoint gave no label for
 
 
 def user_agent(contact: str | None) -> str:
@@ -133,6 +144,8 @@ def parse_results(body: bytes, content_type: str | None, variables: Iterable[str
                           f"it begins: {snippet!r}")
     try:
         document = json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise RemoteError("the answer is JSON nested too deeply to be SPARQL results") from None
     except UnicodeDecodeError as exc:
         raise RemoteError(f"the answer is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -151,10 +164,56 @@ def parse_results(body: bytes, content_type: str | None, variables: Iterable[str
     if missing:
         raise RemoteError(f"the results lack the variable(s) {', '.join(missing)} the query selects")
     for binding in bindings:
-        if not isinstance(binding, dict) or not all(isinstance(t, dict) and "value" in t and "type" in t
-                                                    for t in binding.values()):
-            raise RemoteError(f"a result row is not a SPARQL JSON binding: {str(binding)[:SNIPPET]!r}")
+        if not isinstance(binding, dict) or not all(
+                isinstance(t, dict) and isinstance(t.get("value"), str) and t.get("type") in TERM_TYPES
+                for t in binding.values()):
+            raise RemoteError(f"a result row is not a SPARQL JSON binding: {_snippet(binding)}")
     return bindings
+
+
+TERM_TYPES = {"uri", "literal", "typed-literal", "bnode"}
+MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_LABEL = 400  # Wikidata's labels are at most 250 characters
+
+
+def _snippet(value) -> str:
+    import reprlib
+
+    return reprlib.repr(value)[:SNIPPET]
+
+
+def check_rows(rows: list[dict], required: list[str], iris: set[str], asked: set[str],
+               languages: tuple[str, ...]) -> list[dict]:
+    """Refuse rows that cannot be what was asked: a missing variable, a literal where an IRI belongs (or
+    an invalid IRI), a row about an item not asked for, a label in another language, with markup or
+    control characters, or too long."""
+    from kg.sources.lexical import is_iri, is_language_tag
+
+    for row in rows:
+        missing = [v for v in required if v not in row]
+        if missing:
+            raise RemoteError(f"a result row lacks ?{', ?'.join(missing)}: {_snippet(row)}")
+        for name, term in row.items():
+            if name in iris:
+                if term["type"] != "uri" or not is_iri(term["value"]):
+                    raise RemoteError(f"?{name} must be an IRI, but the endpoint answered {_snippet(term)}")
+            elif term["type"] not in ("literal", "typed-literal"):
+                raise RemoteError(f"?{name} must be a literal, but the endpoint answered {_snippet(term)}")
+            elif "datatype" in term and not is_iri(term["datatype"]):
+                raise RemoteError(f"?{name} has an invalid datatype: {_snippet(term)}")
+            elif "xml:lang" in term and not is_language_tag(term["xml:lang"]):
+                raise RemoteError(f"?{name} has an invalid language tag: {_snippet(term)}")
+        if row["item"]["value"] not in asked:
+            raise RemoteError(f"the endpoint answered about {row['item']['value']}, which was not asked for")
+        label = row.get("label")
+        if label is not None:
+            if label.get("xml:lang") not in languages:
+                raise RemoteError(f"a label in {label.get('xml:lang')!r}, not one of the languages asked for: "
+                                  f"{_snippet(label)}")
+            if MARKUP.search(label["value"]) or len(label["value"]) > MAX_LABEL:
+                raise RemoteError(f"a label that is not a name (markup, control characters or "
+                                  f"{MAX_LABEL}+ characters): {_snippet(label['value'])}")
+    return rows
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -217,6 +276,27 @@ class Client:
                 self.options.sleep(wait)
 
     def _fetch(self, query: str) -> tuple[bytes, str | None]:
+        """One request, within --timeout seconds for the whole answer (a worker thread, abandoned at the
+        deadline: SPARQLWrapper's own timeout bounds each read, not the whole)."""
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                outcome["value"] = self._fetch_now(query)
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="kg-wikidata-request", daemon=True)
+        worker.start()
+        worker.join(self.options.timeout)
+        if worker.is_alive():
+            raise RemoteError(f"{self.options.endpoint} sent no complete answer within {self.options.timeout} s "
+                              "(--timeout); it may be overloaded. Try again later.")
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["value"]  # type: ignore[return-value]
+
+    def _fetch_now(self, query: str) -> tuple[bytes, str | None]:
         from SPARQLWrapper import JSON, POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -333,17 +413,22 @@ def fetch_snapshot(items: list[str], options: RefreshOptions):
               leave=False) as bar:
         for batch in batches:
             values = {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages}
-            _add_labels(client, data, values)
+            asked = set(batch)
+            _add_labels(client, data, values, asked, options.languages)
             bar.update()
-            for row in client.select(INSTANCE_OF % values, ["item", "class"]):
+            for row in check_rows(client.select(INSTANCE_OF % values, ["item", "class"]), ["item", "class"],
+                                  {"item", "class"}, asked, options.languages):
                 data.add((_term(row["item"]), p31, _term(row["class"])))
                 named.add(row["class"]["value"])
             bar.update()
-            for row in client.select(MEMBER_OF % values, ["item", "organisation"]):
+            for row in check_rows(client.select(MEMBER_OF % values, ["item", "organisation"]),
+                                  ["item", "organisation"], {"item", "organisation"}, asked, options.languages):
                 data.add((_term(row["item"]), p463, _term(row["organisation"])))
                 named.add(row["organisation"]["value"])
             bar.update()
-            for row in client.select(POSITIONS % values, ["item", "statement", "position"]):
+            for row in check_rows(client.select(POSITIONS % values, ["item", "statement", "position"]),
+                                  ["item", "statement", "position"], {"item", "statement", "position"}, asked,
+                                  options.languages):
                 statement = _term(row["statement"])
                 data.add((_term(row["item"]), p39, statement))
                 data.add((statement, ps39, _term(row["position"])))
@@ -358,16 +443,18 @@ def fetch_snapshot(items: list[str], options: RefreshOptions):
         bar.total += len(label_batches)
         bar.refresh()
         for batch in label_batches:
-            _add_labels(client, data, {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages})
+            _add_labels(client, data, {"items": _values(ox.NamedNode(i) for i in batch), "languages": languages},
+                        set(batch), options.languages)
             bar.update()
     return data, client
 
 
-def _add_labels(client: Client, data, values: dict[str, str]) -> None:
+def _add_labels(client: Client, data, values: dict[str, str], asked: set[str], languages: tuple[str, ...]) -> None:
     """The labels of a batch of items, in the wanted languages, into the snapshot's data graph."""
     from rdflib.namespace import RDFS
 
-    for row in client.select(LABELS % values, ["item", "label"]):
+    rows = client.select(LABELS % values, ["item", "label"])
+    for row in check_rows(rows, ["item", "label"], {"item"}, asked, languages):
         data.add((_term(row["item"]), RDFS.label, _term(row["label"])))
 
 
@@ -384,6 +471,13 @@ def refresh(settings, options: RefreshOptions) -> RefreshResult:
     if not items:
         raise InputError("no entity is linked to Wikidata: nothing to refresh")
     data, client = fetch_snapshot(items, options)
+    from rdflib.namespace import RDFS
+
+    labelled = {str(s) for s in data.subjects(RDFS.label, None)}
+    if not labelled & set(items):
+        raise RemoteError(f"{options.endpoint} answered no label for any of the {len(items)} items asked about; "
+                          "an empty answer is not a snapshot: the previous one is kept")
+    unlabelled = sorted(set(items) - labelled)
     _, provenance = new_graphs()
     fetched = datetime.fromtimestamp(client.oldest or time.time(), tz=timezone.utc)
     retrieved = fetched.replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -398,7 +492,7 @@ def refresh(settings, options: RefreshOptions) -> RefreshResult:
     assert settings.data_dir is not None
     files = write_snapshot(settings.data_dir, data, provenance)
     return RefreshResult(len(items), len(data), client.queries, client.from_cache, client.retries,
-                         time.perf_counter() - started, files)
+                         time.perf_counter() - started, files, unlabelled)
 
 
 def seed(settings) -> tuple[list[Path], int]:

@@ -131,7 +131,8 @@ class DocsOutput:
 
 def write_docs(settings, out_dir: Path | None = None) -> DocsOutput:
     """Generate the ontology page, the context and the VoID description; write them atomically."""
-    from kg.atomic import write_all_atomically
+    from kg.atomic import write_all_atomically, write_output
+    from kg.builds import refuse_build_file
     from kg.publish.context import context_json
     from kg.publish.void import void_turtle
     from kg.query.store import open_oxigraph
@@ -141,9 +142,21 @@ def write_docs(settings, out_dir: Path | None = None) -> DocsOutput:
     out_dir = out_dir or settings.build_dir / "docs"
     store = open_oxigraph(settings.dataset_file)
     outputs = DocsOutput(out_dir / ONTOLOGY_PAGE, out_dir / CONTEXT_FILE, settings.build_dir / VOID_FILE)
-    write_all_atomically({
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: exists and is not a directory")
+    for path in (outputs.ontology_page, outputs.context):
+        refuse_build_file(path, settings.build_dir)
+    files = {
         outputs.ontology_page: ontology_html(settings.ontology_dir).encode("utf-8"),
         outputs.context: context_json(settings.ontology_dir),
         outputs.void: void_turtle(store, settings.dataset_file, software_version()),
-    })
+    }
+    if all(not p.exists() or (p.is_file() and not p.is_symlink()) for p in files):
+        try:
+            write_all_atomically(files)  # all three or none
+        except OSError as exc:
+            raise InputError(f"cannot write into {out_dir}: {exc.strerror or exc}") from None
+    else:  # a link, FIFO or device among them: written as a redirection would
+        for path, data in files.items():
+            write_output(path, data)
     return outputs

@@ -4,9 +4,11 @@
   format; pyoxigraph parses the answer, so every output format is written by the same serialiser
   as for the embedded engine and remote rows compare with local rows term for term. Parameters
   are bound as constants, the same way (:func:`kg.binding.bind_parameters`).
-* Pushing uses the SPARQL 1.1 Graph Store HTTP Protocol: one ``PUT ?graph=<iri>`` per named graph,
-  so pushing again replaces each graph instead of adding duplicates; then the triple count of
-  every graph is read back with a query and compared.
+* Pushing sends ONE SPARQL 1.1 Update request that drops and re-inserts every named graph of the
+  build, and drops this project's graphs the build no longer has: on a server that applies a request
+  as one transaction (Oxigraph, Fuseki, GraphDB) the push is atomic. Then the triple count of every
+  graph is read back and compared; a failed request is followed by a recount that says what the
+  server holds (issue 12: per-graph PUTs left a mix, and stale graphs, behind a "counts verified").
 
 The stored queries read the union of all graphs as the default graph: the server must do the same
 (Oxigraph ``--union-default-graph``; Fuseki ``tdb:unionDefaultGraph true``; GraphDB and Virtuoso have
@@ -74,12 +76,15 @@ def select_remote(endpoint: str, query: str, bindings: Mapping[str, ox.NamedNode
         raise RemoteError(f"{endpoint}: the answer is not SPARQL JSON results ({exc}): {body[:200]!r}") from None
 
 
-def default_graph_store(endpoint: str) -> str:
-    """Oxigraph's convention: the query endpoint ``…/query`` pairs with the graph store ``…/store``."""
-    if endpoint.rstrip("/").endswith("/query"):
-        return endpoint.rstrip("/")[: -len("/query")] + "/store"
-    raise InputError(f"cannot guess the Graph Store endpoint of {endpoint}; pass --graph-store URL "
-                     "(Oxigraph: …/store, Fuseki: …/<dataset>/data)")
+def default_update_endpoint(endpoint: str) -> str:
+    """Oxigraph's and Fuseki's convention: the query endpoint ``…/query`` (or ``…/sparql``) pairs with the
+    update endpoint ``…/update``."""
+    base = endpoint.rstrip("/")
+    for suffix in ("/query", "/sparql"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)] + "/update"
+    raise InputError(f"cannot guess the SPARQL Update endpoint of {endpoint}; pass --update URL "
+                     "(Oxigraph and Fuseki: …/update)")
 
 
 @dataclass
@@ -96,33 +101,89 @@ class PushedGraph:
         return self.local == self.remote
 
 
-def push(quads: list[ox.Quad], endpoint: str, graph_store: str | None = None,
-         timeout: int = TIMEOUT_S) -> list[PushedGraph]:
-    """PUT every named graph to the Graph Store, then read back each graph's triple count."""
-    store_url = graph_store or default_graph_store(endpoint)
+@dataclass
+class PushReport:
+    """What a push did: every graph's counts, the stale graphs it removed, and anything to know."""
+
+    graphs: list[PushedGraph]
+    removed: list[str]
+    stale_left: list[str]
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """The server holds exactly this build's graphs (of this project's namespace)."""
+        return all(g.ok for g in self.graphs) and not self.stale_left
+
+
+def update_text(by_graph: dict[str, list[ox.Triple]], stale: list[str]) -> str:
+    """One SPARQL 1.1 Update request that replaces every graph of the build and drops the stale ones."""
+    operations = [f"DROP SILENT GRAPH <{g}>" for g in stale]
+    for graph, triples in sorted(by_graph.items()):
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        operations.append(f"DROP SILENT GRAPH <{graph}>")
+        operations.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
+    return " ;\n".join(operations)
+
+
+def push(quads: list[ox.Quad], endpoint: str, update_endpoint: str | None = None,
+         timeout: int = TIMEOUT_S) -> PushReport:
+    """Replace this project's graphs on the server with the build's, in ONE SPARQL Update request: a server
+    that applies a request as one transaction (Oxigraph, Fuseki, GraphDB) then holds either the old
+    graphs or the new ones, never a mix. Graphs of this project's namespace that the build no longer has
+    are dropped in the same request. Then every count is read back and compared.
+
+    When the request fails, the counts are read again to say honestly what the server now holds: the old
+    graphs (nothing was written), the new ones (the answer was lost, the update applied), or a mix."""
+    update_url = update_endpoint or default_update_endpoint(endpoint)
     by_graph: dict[str, list[ox.Triple]] = {}
     for quad in quads:
         if isinstance(quad.graph_name, ox.NamedNode):
             by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
-    for graph, triples in sorted(by_graph.items()):
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        url = f"{store_url}?{urllib.parse.urlencode({'graph': graph})}"
-        request = urllib.request.Request(url, data=body, method="PUT", headers={
-            "Content-Type": "application/n-triples", "User-Agent": _user_agent()})
-        credentials = _credentials()
-        if credentials:
-            token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            raise RemoteError(f"PUT {url} failed: HTTP {exc.code} {exc.reason}: {exc.read()[:300]!r}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise RemoteError(f"PUT {url} failed: {exc}") from None
-    counts = remote_counts(endpoint, timeout)
     local = Counter({g: len(set(t)) for g, t in by_graph.items()})
-    return [PushedGraph(g, local[g], counts.get(g, 0)) for g in sorted(by_graph)]
+    before = _ours(remote_counts(endpoint, timeout))
+    stale = sorted(set(before) - set(by_graph))
+    body = update_text(by_graph, stale).encode("utf-8")
+    request = urllib.request.Request(update_url, data=body, method="POST", headers={
+        "Content-Type": "application/sparql-update; charset=utf-8", "User-Agent": _user_agent()})
+    credentials = _credentials()
+    if credentials:
+        token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    note = ""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        failure = f"the update was refused: HTTP {exc.code} {exc.reason}: {exc.read()[:300]!r}"
+        note = _after_failure(endpoint, timeout, before, local, failure)
+    except (urllib.error.URLError, OSError) as exc:
+        note = _after_failure(endpoint, timeout, before, local, f"the update failed: {getattr(exc, 'reason', exc)}")
+    after = _ours(remote_counts(endpoint, timeout))
+    graphs = [PushedGraph(g, local[g], after.get(g, 0)) for g in sorted(by_graph)]
+    left = sorted(set(after) - set(by_graph))
+    return PushReport(graphs, [g for g in stale if g not in after], left, note)
+
+
+def _ours(counts: dict[str, int]) -> dict[str, int]:
+    return {g: n for g, n in counts.items() if g.startswith(vocab.GRAPH)}
+
+
+def _after_failure(endpoint: str, timeout: int, before: dict[str, int], local: Counter, failure: str) -> str:
+    """After a failed update request: what the server holds now. Raises RemoteError unless it holds the new
+    graphs (then returns a note that the answer was lost)."""
+    try:
+        now = _ours(remote_counts(endpoint, timeout))
+    except RemoteError:
+        raise RemoteError(f"{failure}; the server does not answer now, so whether it applied the update cannot "
+                          "be told. Run kg push again: it replaces every graph in one request") from None
+    if now == before:
+        raise RemoteError(f"{failure}; the server's graphs are as they were before the push: nothing was "
+                          "written") from None
+    if now == dict(local):
+        return f"{failure}, but the server holds the new graphs: the update was applied and its answer lost"
+    raise RemoteError(f"{failure}; the server now holds a MIX of old and new graphs (it did not apply the request "
+                      "as one transaction). Run kg push again: it replaces every graph in one request") from None
 
 
 def remote_counts(endpoint: str, timeout: int = TIMEOUT_S) -> dict[str, int]:

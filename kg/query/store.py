@@ -5,7 +5,9 @@
   large graphs; imported only when asked for).
 
 Both evaluate queries with the default graph as the union of all named graphs, which is how
-the stored queries are written.
+the stored queries are written — unless the query names its own dataset (``FROM`` / ``FROM
+NAMED``): then that dataset is used, as SPARQL 1.1 says (Oxigraph's union option would otherwise
+replace it). Every query passes :func:`kg.query.guard.check_query` before an engine parses it.
 """
 
 from __future__ import annotations
@@ -47,10 +49,21 @@ class Results:
 
 def select_oxigraph(store: ox.Store, query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]
                     ) -> ox.QuerySolutions:
-    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs; parameters are
-    bound as constants (:func:`kg.binding.bind_parameters`)."""
+    """Run a SELECT on pyoxigraph, the default graph being the union of all graphs unless the query
+    names its own dataset; parameters are bound as constants (:func:`kg.binding.bind_parameters`)."""
+    return evaluate(store, bind_parameters(query, bindings))
+
+
+def evaluate(store: ox.Store, query: str, allow_service: bool = True, **options
+             ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Any query on pyoxigraph, after the guard; the union default graph only when the query has no
+    FROM / FROM NAMED and ``options`` give no dataset (the endpoint's rule, docs/robustness.md)."""
+    from kg.query.guard import check_query
+
+    shape = check_query(query, allow_service=allow_service)
+    union = not shape.dataset and "default_graph" not in options and "named_graphs" not in options
     try:
-        return store.query(bind_parameters(query, bindings), use_default_graph_as_union=True)
+        return store.query(query, use_default_graph_as_union=union, **options)
     except SyntaxError as exc:
         raise InputError(f"SPARQL syntax error: {exc}") from None
 
@@ -83,11 +96,19 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     """Run a SELECT on rdflib's engine (the reference), returning pyoxigraph terms for comparison."""
     import rdflib
 
+    from kg.query.guard import check_query
     from kg.terms import from_rdflib
 
+    bound = bind_parameters(query, bindings)
+    check_query(bound)
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(str(dataset_file), format="nquads")
-    result = dataset.query(bind_parameters(query, bindings))
+    try:
+        result = dataset.query(bound)
+    except Exception as exc:  # pyparsing's ParseException and rdflib's errors share no base class
+        if type(exc).__name__ in ("ParseException", "ParseSyntaxException"):
+            raise InputError(f"SPARQL syntax error: {exc}") from None
+        raise
     variables = [str(v) for v in result.vars]
     rows = []
     for row in result:
@@ -95,36 +116,11 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     return Results(variables, rows)
 
 
-def stage_store(build_dir: Path, quads: list[ox.Quad]) -> Path:
-    """Write a new persistent Oxigraph store (RocksDB) beside the current one; :func:`swap_store` puts
-    it in place. Staging first lets the build replace everything only after everything is written."""
-    import shutil
-    import tempfile
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".store-new-", dir=build_dir))
-    try:
-        store = ox.Store(str(staging))
-        store.bulk_extend(quads)
-        store.flush()
-        del store
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return staging
-
-
-def swap_store(build_dir: Path, staging: Path) -> Path:
-    """Replace ``build/store`` with a staged store (:func:`kg.atomic.replace_directory`)."""
-    from kg.atomic import replace_directory
-
-    target = build_dir / STORE_DIR
-    replace_directory(staging, target)
-    return target
-
-
-def discard_store(staging: Path) -> None:
-    """Remove a staged store that will not be used."""
-    import shutil
-
-    shutil.rmtree(staging, ignore_errors=True)
+def write_store(directory: Path, quads: list[ox.Quad]) -> Path:
+    """Write a persistent Oxigraph store (RocksDB) of ``quads`` into ``directory`` (a build's staging
+    directory: :func:`kg.build.write_build` switches it in with the dataset)."""
+    store = ox.Store(str(directory))
+    store.bulk_extend(quads)
+    store.flush()
+    del store
+    return directory

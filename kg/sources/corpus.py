@@ -24,6 +24,7 @@ from kg.sources.grounding import (
     find_text,
     ground_source,
     read_anchors,
+    read_text,
 )
 from kg.sources.model import Corpus
 
@@ -92,6 +93,6 @@ def coverage_reports(settings: Settings, source_ids: list[str] | None = None
             continue
         text = find_text(source, settings.text_path or [])
         report = None if text is None else sentence_coverage(
-            text.read_text(encoding="utf-8"), source.coverage_exclude, grounding.anchors[source.source_id].values())
+            read_text(text), source.coverage_exclude, grounding.anchors[source.source_id].values())
         reports.append((source.source_id, report))
     return reports

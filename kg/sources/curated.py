@@ -14,6 +14,7 @@ what is wrong. Nothing here builds RDF.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,14 @@ from typing import Any
 from kg import vocab
 from kg.errors import InputError, ProblemCollector
 from kg.ontology import TermIndex
+from kg.sources.lexical import (
+    is_iri,
+    is_language_tag,
+    literal_problem,
+    parse_iso_date,
+    pattern_problem,
+    relative_file_problem,
+)
 from kg.sources.model import (
     Assertion,
     Corpus,
@@ -36,7 +45,7 @@ from kg.sources.model import (
     Value,
     Where,
 )
-from kg.sources.yamlio import LineDict, check_schema, read_yaml
+from kg.sources.yamlio import LineDict, check_schema, read_yaml, short_repr
 
 REGISTRY_FILE = "entities.yaml"
 SOURCES_DIR = "sources"
@@ -74,7 +83,12 @@ def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Pa
             raise InputError(f"{data_dir / SOURCES_DIR}: no source {', '.join(map(repr, unknown))} "
                              f"(sources: {', '.join(p.name for p in source_dirs)})")
         source_dirs = [p for p in source_dirs if p.name in wanted]
-    source_dirs += [Path(p) for p in extra_source_dirs]
+    for extra in map(Path, extra_source_dirs):
+        if extra.is_dir():
+            source_dirs.append(extra)
+        else:
+            problems.add(extra, "--add-source takes a source directory (with source.yaml and facts.yaml); "
+                         + ("this is a file" if extra.exists() else "there is nothing here"))
     sources: list[Source] = []
     seen_ids: dict[str, Path] = {}
     for directory in source_dirs:
@@ -135,14 +149,28 @@ def _parse_entity(raw: LineDict, path: Path, index: TermIndex, problems: Problem
 
 
 def _merge_entity(entities: dict[str, Entity], entity: Entity, problems: ProblemCollector) -> None:
+    """A source may repeat a registry entity word for word; any difference would be dropped, so it is refused."""
     known = entities.get(entity.entity_id)
     if known is None:
         entities[entity.entity_id] = entity
-    elif (known.label, sorted(known.types)) != (entity.label, sorted(entity.types)):
+        return
+    differences = [what for what, a, b in (
+        ("label", known.label, entity.label), ("type", sorted(known.types), sorted(entity.types)),
+        ("alt_labels", sorted(map(repr, known.alt_labels)), sorted(map(repr, entity.alt_labels))),
+        ("description", known.description, entity.description),
+        ("set", _comparable(known.assertions), _comparable(entity.assertions)),
+    ) if a != b]
+    if differences:
         where = entity.where
+        known_at = f"{known.where.file}:{known.where.line}" if known.where else "the registry"
         problems.add(where.file if where else None,
-                     f"entity {entity.entity_id!r} is already defined differently in "
-                     f"{known.where.file if known.where else 'the registry'}", where.line if where else None)
+                     f"entity {entity.entity_id!r} is already declared at {known_at}, with a different "
+                     f"{', '.join(differences)}; declare it once (a second declaration would be dropped)",
+                     where.line if where else None, entity.entity_id)
+
+
+def _comparable(assertions: list[Assertion]) -> list[str]:
+    return sorted(repr(Assertion(a.predicate, a.value)) for a in assertions)
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,6 +189,7 @@ def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) 
     if meta["id"] != directory.name:
         problems.add(meta_path, f"id {meta['id']!r} must equal the directory name {directory.name!r}",
                      meta.line_of("id"))
+    _check_source_meta(meta, meta_path, problems)
     published = meta.get("published", {})
     earliest = _parse_date(published.get("earliest"), meta_path, published.line_of("earliest")
                            if published else None, problems)
@@ -209,6 +238,25 @@ def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) 
         seen[fact_id] = raw.line
         source.facts.append(_parse_fact(raw, source, index, problems))
     return source
+
+
+def _check_source_meta(meta: LineDict, path: Path, problems: ProblemCollector) -> None:
+    """What the schema cannot say about source.yaml: a confined text file, a real URL, a language tag,
+    patterns that compile."""
+    text_file = meta["text"]["file"]
+    why = relative_file_problem(text_file)
+    if why:
+        problems.add(path, f"text.file {text_file!r} {why}", meta["text"].line_of("file"))
+    if "url" in meta and not (is_iri(meta["url"]) and meta["url"].startswith(("http://", "https://"))):
+        problems.add(path, f"url {meta['url']!r} is not an http(s) URL", meta.line_of("url"))
+    if "language" in meta and not is_language_tag(meta["language"]):
+        problems.add(path, f"language {meta['language']!r} is not a language tag (e.g. en, ja, zh-Hant)",
+                     meta.line_of("language"))
+    coverage = meta.get("coverage") or {}
+    for pattern in coverage.get("exclude", []):
+        why = pattern_problem(pattern)
+        if why:
+            problems.add(path, f"coverage.exclude: {why}", coverage.line_of("exclude"))
 
 
 def _parse_fact(raw: LineDict, source: Source, index: TermIndex, problems: ProblemCollector) -> Fact:
@@ -333,13 +381,21 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
         if datatype in INTEGER_TYPES:
             smallest = 1 if datatype == vocab.XSD + "positiveInteger" else 0
             if not isinstance(item, int) or isinstance(item, bool) or item < smallest:
-                ctx.problems.add(ctx.file, f"{name} takes a whole number of at least {smallest}, not {item!r}",
-                                 line, ctx.fact)
+                ctx.problems.add(ctx.file, f"{name} takes a whole number of at least {smallest}, not "
+                                 f"{short_repr(item)}", line, ctx.fact)
                 return None
             return Text(str(item), datatype=datatype)
         if datatype == vocab.XSD + "dateTime":  # the ontology's days: midnight, as OWL 2 has no xsd:date
             parsed = _parse_date(item, ctx.file, line, ctx.problems, ctx.fact)
             return Text(f"{parsed.isoformat()}T00:00:00", datatype=datatype) if parsed else None
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            ctx.problems.add(ctx.file, f"{name} takes a single {vocab.shorten(datatype)} value, not "
+                             f"{short_repr(item)}", line, ctx.fact)
+            return None
+        why = literal_problem(str(item), datatype)
+        if why:
+            ctx.problems.add(ctx.file, f"{name}: {why}", line, ctx.fact)
+            return None
         return Text(str(item), datatype=datatype)
     return _lang_text(item, name, line, ctx)
 
@@ -354,7 +410,11 @@ def _parse_link(name: str, item: Any, line: int | None, ctx: _Context) -> TermRe
             iri = vocab.expand(item)
     if iri is None:
         ctx.problems.add(ctx.file, f"{name} takes the IRI of something outside this graph (a CURIE such as "
-                         f"wd:Q17 or an absolute IRI), not {item!r}", line, ctx.fact)
+                         f"wd:Q17 or an absolute IRI), not {short_repr(item)}", line, ctx.fact)
+        return None
+    if not is_iri(iri):
+        ctx.problems.add(ctx.file, f"{name}: {short_repr(item)} is not a valid IRI (no spaces or <>\"{{}}|^`\\ "
+                         "characters)", line, ctx.fact)
         return None
     if iri.startswith(vocab.WD):
         try:
@@ -367,22 +427,39 @@ def _parse_link(name: str, item: Any, line: int | None, ctx: _Context) -> TermRe
 
 def _lang_text(item: Any, name: str, line: int | None, ctx: _Context) -> Text | None:
     if isinstance(item, str):
-        return Text(item, lang="en")
+        return _checked_text(Text(item, lang="en"), name, line, ctx)
     if isinstance(item, dict) and set(item) == {"text", "lang"}:
-        return Text(str(item["text"]), lang=str(item["lang"]))
-    ctx.problems.add(ctx.file, f"{name} takes text or a mapping {{text, lang}}, not {item!r}", line, ctx.fact)
+        text, lang = item["text"], item["lang"]
+        if not isinstance(text, str) or not text:
+            ctx.problems.add(ctx.file, f"{name}: text must be a non-empty string, not {short_repr(text)}", line,
+                             ctx.fact)
+            return None
+        if not is_language_tag(lang):
+            ctx.problems.add(ctx.file, f"{name}: lang {short_repr(lang)} is not a language tag (e.g. en, ja, "
+                             "zh-Latn)", line, ctx.fact)
+            return None
+        return _checked_text(Text(text, lang=lang), name, line, ctx)
+    ctx.problems.add(ctx.file, f"{name} takes text or a mapping {{text, lang}}, not {short_repr(item)}", line, ctx.fact)
     return None
+
+
+def _checked_text(text: Text, name: str, line: int | None, ctx: _Context) -> Text | None:
+    why = literal_problem(text.value, vocab.RDF + "langString")
+    if why:
+        ctx.problems.add(ctx.file, f"{name}: {why}", line, ctx.fact)
+        return None
+    return text
+
 
 
 def _parse_date(value: Any, file: Path, line: int | None, problems: ProblemCollector,
                 fact: str | None = None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        problems.add(file, f"{value!r} is not a date (YYYY-MM-DD)", line, fact)
-        return None
+    parsed = parse_iso_date(value)
+    if parsed is None:
+        problems.add(file, f"{short_repr(value)} is not a date (YYYY-MM-DD)", line, fact)
+    return parsed
 
 
 def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
@@ -405,31 +482,48 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
         ctx.problems.add(ctx.file, f"precision must be one of {list(PRECISIONS)}, not {precision!r}",
                          line, ctx.fact)
         return None
+    for key in ("expression", "note"):
+        if key in raw and not isinstance(raw[key], str):
+            ctx.problems.add(ctx.file, f"the time's {key} must be text, not {short_repr(raw[key])}", line, ctx.fact)
+            return None
     spec: dict[str, Any] = {"expression": raw.get("expression"), "note": raw.get("note")}
-    try:
-        if "date" in raw:
-            day = date.fromisoformat(str(raw["date"]))
-            spec.update(day=day, earliest=day, latest=day, precision="day")
-        elif "month" in raw:
-            year, month = (int(p) for p in str(raw["month"]).split("-"))
-            last = calendar.monthrange(year, month)[1]
-            spec.update(month=f"{year:04d}-{month:02d}", earliest=date(year, month, 1),
-                        latest=date(year, month, last), precision="month")
-        elif "year" in raw:
-            year = int(raw["year"])
-            spec.update(year=year, earliest=date(year, 1, 1), latest=date(year, 12, 31), precision="year")
-        elif "from" in raw or "to" in raw:
-            # an open interval (only 'from': on or after; only 'to': on or before) leaves a bound unknown
-            start = date.fromisoformat(str(raw["from"])) if "from" in raw else None
-            end = date.fromisoformat(str(raw["to"])) if "to" in raw else None
-            if start and end and end < start:
-                ctx.problems.add(ctx.file, f"the interval ends ({end}) before it begins ({start})",
-                                 line, ctx.fact)
-                return None
-            spec.update(start=start, end=end, earliest=start, latest=end, precision=precision)
-    except ValueError as exc:
-        ctx.problems.add(ctx.file, f"bad date in time value {dict(raw)}: {exc}", line, ctx.fact)
-        return None
+    if "date" in raw:
+        day = _time_date(raw, "date", line, ctx)
+        if day is None:
+            return None
+        spec.update(day=day, earliest=day, latest=day, precision="day")
+    elif "month" in raw:
+        month_text = raw["month"]
+        match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month_text) if isinstance(month_text, str) else None
+        if not match:
+            ctx.problems.add(ctx.file, "month must be written YYYY-MM (e.g. \"2022-12\"), not "
+                             f"{short_repr(month_text)}", line, ctx.fact)
+            return None
+        year, month = int(match.group(1)), int(match.group(2))
+        last = calendar.monthrange(year, month)[1]
+        spec.update(month=f"{year:04d}-{month:02d}", earliest=date(year, month, 1),
+                    latest=date(year, month, last), precision="month")
+    elif "year" in raw:
+        year_value = raw["year"]
+        if isinstance(year_value, str) and re.fullmatch(r"\d{4}", year_value):
+            year_value = int(year_value)
+        if isinstance(year_value, bool) or not isinstance(year_value, int) or not 1 <= year_value <= 9999:
+            ctx.problems.add(ctx.file, f"year must be a four-digit year (e.g. 2022), not {short_repr(raw['year'])}",
+                             line, ctx.fact)
+            return None
+        spec.update(year=year_value, earliest=date(year_value, 1, 1), latest=date(year_value, 12, 31),
+                    precision="year")
+    elif "from" in raw or "to" in raw:
+        # an open interval (only 'from': on or after; only 'to': on or before) leaves a bound unknown
+        start = _time_date(raw, "from", line, ctx) if "from" in raw else None
+        end = _time_date(raw, "to", line, ctx) if "to" in raw else None
+        if ("from" in raw and start is None) or ("to" in raw and end is None):
+            return None
+        if start and end and end < start:
+            ctx.problems.add(ctx.file, f"the interval ends ({end}) before it begins ({start})",
+                             line, ctx.fact)
+            return None
+        spec.update(start=start, end=end, earliest=start, latest=end, precision=precision)
     latest = spec.get("latest")
     if latest and ctx.window_latest and latest > ctx.window_latest:
         ctx.problems.add(ctx.file, f"date {latest} is outside the source's window: it was published by "
@@ -441,6 +535,14 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
 # --------------------------------------------------------------------------------------------
 # Cross-checks over the whole corpus
 # --------------------------------------------------------------------------------------------
+
+
+def _time_date(raw: dict, key: str, line: int | None, ctx: _Context) -> date | None:
+    parsed = parse_iso_date(raw[key])
+    if parsed is None:
+        ctx.problems.add(ctx.file, f"{key} must be a calendar date written YYYY-MM-DD (e.g. \"2023-01-13\"), not "
+                         f"{short_repr(raw[key])}", line, ctx.fact)
+    return parsed
 
 
 def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
@@ -468,12 +570,51 @@ def _check_references(corpus: Corpus, problems: ProblemCollector) -> None:
                 elif first[0] != fact.label:
                     problems.add(file, f"label {fact.label!r} differs from {first[0]!r} given to "
                                  f"{fact.subject} by fact {first[1].fact_id}", _line(fact), fact.fact_id)
+    _check_near_duplicates(corpus, labels, problems)
     for entity in corpus.entities.values():
         for assertion in entity.assertions:
             if isinstance(assertion.value, EntityRef) and assertion.value.entity_id not in known:
                 problems.add(entity.where.file if entity.where else None,
                              _unknown(assertion.value.entity_id, known, _field_name(assertion.predicate)),
                              assertion.line, entity.entity_id)
+
+
+def _check_near_duplicates(corpus: Corpus, labels: dict[str, tuple[str, Fact]], problems: ProblemCollector) -> None:
+    """A fact that introduces a new entity (``a:``) one typing slip away from a known id (``state/japann``
+    beside ``state/japan``) most likely meant the known one: say so, unless it gives the new entity a
+    label of its own (then it is a deliberate new entity)."""
+    introduced: dict[str, Fact] = {}
+    for source in corpus.sources:
+        for fact in source.facts:
+            if fact.introduces_subject and fact.subject not in corpus.entities:
+                introduced.setdefault(fact.subject, fact)
+    if not introduced:
+        return
+    every = set(corpus.entities) | set(introduced)
+    variants: dict[str, set[str]] = {}
+    for entity_id in every:
+        for variant in _one_deletion(entity_id):
+            variants.setdefault(variant, set()).add(entity_id)
+    all_labels = {**{eid: e.label for eid, e in corpus.entities.items()}, **{k: v[0] for k, v in labels.items()}}
+    for entity_id, fact in sorted(introduced.items()):
+        close = set()
+        for variant in _one_deletion(entity_id):
+            close |= variants.get(variant, set())
+        close.discard(entity_id)
+        close = {c for c in close if c.split("/")[0] == entity_id.split("/")[0]}
+        own_label = all_labels.get(entity_id)
+        close = {c for c in close if own_label is None or own_label == all_labels.get(c)}
+        if close:
+            nearest = sorted(close)[0]
+            problems.add(fact.where.file if fact.where else None,
+                         f"'a:' introduces a new entity {entity_id!r}, one character away from the known "
+                         f"{nearest!r}: fix the id if you meant it, or give the new entity a label of its own",
+                         _line(fact), fact.fact_id)
+
+
+def _one_deletion(text: str) -> set[str]:
+    """The text and every text one character shorter (two ids within one edit share one of these)."""
+    return {text, *(text[:i] + text[i + 1:] for i in range(len(text)))}
 
 
 def _unknown(entity_id: str, known: set[str], field: str) -> str:

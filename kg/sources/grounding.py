@@ -5,7 +5,9 @@ Matching ignores differences a curator cannot see or type reliably: runs of whit
 is always the original text, so W3C Web Annotation selectors resolve against the file.
 
 Positions are counted in Unicode code points of the decoded text, as the W3C
-TextPositionSelector specifies.
+TextPositionSelector specifies: the bytes decoded as UTF-8 and nothing else (no newline
+translation, so a CRLF text counts both characters of each line break, as any reader of the file
+does).
 
 The positions are kept in ``anchors.json`` beside the facts (``kg ground`` writes it): the
 project does not keep the texts, so a build without the text uses the recorded anchors, and a
@@ -17,6 +19,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from kg.errors import InputError, Problem, ProblemCollector
 from kg.sources.model import Source
 
 CONTEXT_CHARS = 24
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n|\r\n[^\S\r\n]*\r\n|\r[^\S\r]*\r|\u2029")
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
@@ -110,8 +114,27 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def read_text(path: Path) -> str:
+    """A source text as the code points its offsets count: its bytes decoded as UTF-8, line breaks
+    untouched; anything else is an InputError naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(path, f"the source text cannot be read: {exc.strerror or exc}")) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(path, f"the source text is not UTF-8 ({exc.reason} at byte {exc.start}); "
+                                 "convert it (e.g. iconv -f latin1 -t utf-8) and record its new sha256")) from None
+
+
 def find_text(source: Source, search_path: list[Path]) -> Path | None:
-    """The first copy of the source's text file on the search path, or None."""
+    """The first copy of the source's text file on the search path, or None. The file name is a plain
+    relative path (checked when the source is read), so this never looks outside the search path."""
+    from kg.sources.lexical import relative_file_problem
+
+    if relative_file_problem(source.text_file):
+        return None
     for directory in search_path:
         candidate = directory / source.text_file
         if candidate.is_file():
@@ -125,11 +148,14 @@ def ground_source(source: Source, text_path: Path) -> dict[str, Anchor]:
     The text's SHA-256 must match ``source.yaml``: a different text would give different offsets.
     """
     problems = ProblemCollector()
-    digest = sha256_of(text_path)
+    try:
+        digest = sha256_of(text_path)
+    except OSError as exc:
+        raise InputError(Problem(text_path, f"the source text cannot be read: {exc.strerror or exc}")) from None
     if digest != source.sha256:
         raise InputError(Problem(source.source_file, f"the text {text_path} has sha256 {digest}, but "
                                  f"source.yaml records {source.sha256}: the text changed or is another copy"))
-    indexed = IndexedText(text_path.read_text(encoding="utf-8"))
+    indexed = IndexedText(read_text(text_path))
     anchors: dict[str, Anchor] = {}
     for fact in source.facts:
         line = fact.where.line if fact.where else None
@@ -152,6 +178,10 @@ def ground_source(source: Source, text_path: Path) -> dict[str, Anchor]:
             continue
         else:
             span = spans[0]
+        if PARAGRAPH_BREAK.search(indexed.text, span[0], span[1]):
+            problems.add(source.facts_file, f"the quote spans a paragraph break in {text_path} (at {span[0]}); "
+                         "quote within one paragraph, and split the fact if it needs both", line, fact.fact_id)
+            continue
         anchors[fact.fact_id] = indexed.anchor(*span)
     problems.raise_if_any()
     return anchors
@@ -163,13 +193,32 @@ def read_anchors(source: Source) -> dict[str, Anchor] | None:
     if not path.is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_bytes().decode("utf-8"))
         if document.get("sha256") != source.sha256:
             raise InputError(Problem(path, "anchors were recorded for another text (sha256 differs from "
                                      "source.yaml); run 'kg ground'"))
-        return {fact_id: Anchor(**fields) for fact_id, fields in document["anchors"].items()}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(Problem(path, f"unreadable anchors file ({exc}); run 'kg ground'")) from None
+        anchors = {fact_id: Anchor(**fields) for fact_id, fields in document["anchors"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+        raise InputError(Problem(path, f"unreadable anchors file ({str(exc)[:200]}); run 'kg ground'")) from None
+    for fact_id, anchor in anchors.items():
+        why = _anchor_problem(anchor)
+        if why:
+            raise InputError(Problem(path, f"the anchor of fact {fact_id!r} {why}; run 'kg ground'"))
+    return anchors
+
+
+def _anchor_problem(anchor: Anchor) -> str | None:
+    """Why a recorded anchor cannot be a span of a text, or None."""
+    if not all(isinstance(v, str) for v in (anchor.exact, anchor.prefix, anchor.suffix)):
+        return "has exact, prefix and suffix that are not all text"
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (anchor.start, anchor.end)):
+        return "has start and end that are not both whole numbers"
+    if anchor.start < 0 or anchor.end - anchor.start != len(anchor.exact):
+        return (f"is inconsistent: end - start = {anchor.end - anchor.start}, but the quoted text has "
+                f"{len(anchor.exact)} characters")
+    if len(anchor.prefix) > min(CONTEXT_CHARS, anchor.start) or len(anchor.suffix) > CONTEXT_CHARS:
+        return "has more context before or after than a text can give"
+    return None
 
 
 def anchors_document(source: Source, anchors: dict[str, Anchor]) -> str:

@@ -4,6 +4,11 @@ PyYAML drops positions once a document is constructed; this loader keeps the lin
 mapping and of each of its keys, so that every error can name ``file:line``. Timestamps are
 not resolved (``2023-01-13`` stays a string): dates are parsed and checked by the source layer,
 and the JSON Schemas see plain JSON types.
+
+A document is checked as a node graph before anything is built from it: mapping keys must be
+plain text, nesting is bounded (:data:`MAX_DEPTH`), and aliases may not expand it much beyond its
+own size (ten times its nodes, plus :data:`EXPANSION_ALLOWANCE`): a few hundred bytes of nested
+aliases otherwise expand into billions of nodes (the "billion laughs").
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from typing import Any
 import yaml
 
 from kg.errors import InputError, Problem
+
+MAX_DEPTH = 32  # nesting levels of a data file; the real data uses 6
+EXPANSION_ALLOWANCE = 50_000  # nodes aliases may add to a document, beyond 10 times its own
 
 
 class LineDict(dict):
@@ -57,6 +65,11 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"a {key_node.id}"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be plain text, not {short_repr(shown)} (quote it if it is a name)",
+                key_node.start_mark)
         if key_node.value in own_keys:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
@@ -87,13 +100,25 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file; a syntax error becomes an InputError naming file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError(Problem(path, "file not found")) from None
+    except IsADirectoryError:
+        raise InputError(Problem(path, "is a directory, not a YAML file")) from None
+    except OSError as exc:
+        raise InputError(Problem(path, f"cannot be read: {exc.strerror or exc}")) from None
     except UnicodeDecodeError as exc:
         raise InputError(Problem(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")) from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_shape(path, node)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -103,6 +128,57 @@ def read_yaml(path: Path) -> Any:
         raise InputError(Problem(path, f"malformed YAML: {what}", line, _nearest_id(text, line))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(path, f"malformed YAML: {exc}")) from None
+
+
+def _check_shape(path: Path, root: yaml.Node) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH, or whose aliases expand it far beyond its own
+    size, before it is built (iteratively: the check itself must not recurse)."""
+    size: dict[int, int] = {}
+    limit = EXPANSION_ALLOWANCE
+    depth: dict[int, int] = {}
+    in_progress: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, level, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            in_progress.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > limit:
+                raise InputError(Problem(path, f"its aliases expand it to more than {limit:,} values, far more than "
+                                         "it holds (nested aliases that multiply: refused)", node.start_mark.line + 1))
+            continue
+        if key in size:
+            continue
+        if key in in_progress:
+            raise InputError(Problem(path, "an alias refers to the value that contains it (a recursive alias)",
+                                     node.start_mark.line + 1))
+        if level > MAX_DEPTH:
+            raise InputError(Problem(path, f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1))
+        in_progress.add(key)
+        limit += 10
+        stack.append((node, level, True))
+        stack.extend((child, level + 1, False) for child in children if id(child) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """A bounded repr for messages: the value may be huge."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxstring = shown.maxother = limit
+    shown.maxlevel, shown.maxlist, shown.maxdict = 3, 5, 5
+    return shown.repr(value)
 
 
 def _nearest_id(text: str, line: int | None) -> str | None:
@@ -180,8 +256,9 @@ def check_schema(document: Any, schema_name: str, path: Path) -> list[Problem]:
 
 
 def _describe(error: Any) -> str:
+    message = error.message if len(error.message) <= 300 else error.message[:300] + "…"
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required but missing")
+        return message.replace("is a required property", "is required but missing")
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field(s) not allowed")
-    return error.message
+        return message.replace("Additional properties are not allowed", "unknown field(s) not allowed")
+    return message
