@@ -106,10 +106,15 @@ def holds_ids_under(store: ox.Store) -> Callable[[str], bool]:
 
 
 def run(store: ox.Store, query: UserQuery):
-    """Run the query on the embedded store (default graph: the union of the named graphs); pyoxigraph's
-    solutions, boolean or triples."""
+    """Run the query on the embedded store, after the guard (:mod:`kg.query.guard`: nesting, size, chains,
+    which the engine's parser cannot survive); the default graph is the union of the named graphs unless
+    the query names its own dataset (FROM / FROM NAMED, the rule of :func:`kg.query.store.evaluate`).
+    pyoxigraph's solutions, boolean or triples."""
+    from kg.query.guard import check_query
+
+    shape = check_query(query.full)
     try:
-        return store.query(query.full, use_default_graph_as_union=True)
+        return store.query(query.full, use_default_graph_as_union=not shape.dataset)
     except SyntaxError as exc:
         raise syntax_error(query, exc) from None
 
