@@ -43,6 +43,14 @@ class FixtureCorpus:
 
 
 ARTICLE_CORPUS = (ARTICLE, *REFERENCES)
+UK_RAA_TEXTS = ("mofa-2021-09-28-japan-uk-raa-negotiations-commence",
+                "govuk-2022-05-05-pm-meeting-kishida-raa-in-principle",
+                "no10-2023-01-12-pm-meeting-kishida-raa-signed-wiredgov",
+                "mofa-2023-04-17-japan-uk-foreign-ministers-meeting",
+                "mofa-2023-09-15-japan-uk-raa-exchange-of-notes",
+                "govuk-undated-uk-japan-treaties-defence-secretary-visits-tokyo")
+GCAP_TEXTS = ("mofa-2022-12-09-gcap-joint-leaders-statement-notice",
+              "mod-2023-12-14-gcap-trilateral-defence-ministerial-joint-statement")
 
 CORPORA: dict[str, FixtureCorpus] = {c.name: c for c in (
     FixtureCorpus("article", ARTICLE_CORPUS,
@@ -53,6 +61,9 @@ CORPORA: dict[str, FixtureCorpus] = {c.name: c for c in (
                   description="the article and an invented later source: the Canada agreement negotiated, then signed"),
     FixtureCorpus("disagreeing", ARTICLE_CORPUS, ("disagreeing-source",),
                   description="the article and an invented source that contradicts it and the references"),
+    FixtureCorpus("official-texts", (*ARTICLE_CORPUS, *UK_RAA_TEXTS, *GCAP_TEXTS),
+                  description="the article, the references and the official texts on the Japan–UK Reciprocal "
+                              "Access Agreement and GCAP (../shared/sources/corpus)"),
     FixtureCorpus("scoped-absence", ARTICLE_CORPUS, ("scoped-absence",),
                   description="the article and a stated absence scoped to the Japan–UK access agreement"),
 )}

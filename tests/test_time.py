@@ -289,3 +289,64 @@ def test_the_build_names_every_source_whose_text_it_did_not_find(cli, tmp_path, 
     code, _, err = cli("build", "--build", str(tmp_path / "b"), "--source", ARTICLE, "--source", "reference-notes")
     assert code == 0
     assert "the texts of 2 source(s) were not found" in err and ARTICLE in err and "reference-notes" in err
+
+
+# ------------------------------------------------------------------ the Japan–UK agreement, from the official texts
+
+
+UK_RAA = "agreement/japan-uk-reciprocal-access-agreement"
+
+
+def test_the_uk_agreements_history_has_every_stage_from_several_sources(corpus_build):
+    from kg.query.catalogue import bind
+
+    query = find(ROOT / "queries", "arrangement-history")
+    store = ox.Store()
+    store.bulk_load(path=str(corpus_build("official-texts").dataset_file), format=ox.RdfFormat.N_QUADS)
+    rows = rows_of(run_query(store, query.text, bind(query, {"arrangement": UK_RAA})))
+    stages = {r[4].removesuffix(" (as scheduled)") for r in rows}
+    assert {"launch of negotiations", "signing", "exchange of diplomatic notes", "entry into force"} <= stages
+    assert "agreed in principle" in {r[5] for r in rows}  # observed on 2022-05-05 (the readout gives no event)
+    assert len({r[8] for r in rows}) >= 4
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # in order
+
+
+@pytest.mark.parametrize("day, status, since", [
+    ("2021-10-01", "under negotiation", "2021-09-28"),
+    ("2022-06-01", "agreed in principle", "2022-05-05"),
+    ("2023-02-01", "signed", "2023-01-11"),
+    ("2023-11-01", "in force", "2023-10-15"),
+])
+def test_the_uk_agreements_status_on_four_dates(corpus_build, day, status, since):
+    assert _status(corpus_build, "official-texts", day, UK_RAA) == [(status, "certainly", since)]
+
+
+def test_a_scheduled_date_may_follow_the_publication_and_only_a_scheduled_one(tmp_path):
+    """The exchange of notes of 2023-09-15 announces the entry into force for 2023-10-15 (kgo:scheduledAt);
+    the same date as time:hasTime is a date the source cannot have reported."""
+    source = tmp_path / "announced"
+    source.mkdir()
+    text = tmp_path / "texts" / "announced.txt"
+    text.parent.mkdir()
+    text.write_text("The agreement will enter into force on 15 October 2023.\n", encoding="utf-8")
+    import hashlib
+
+    (source / "source.yaml").write_text(
+        "id: announced\ntitle: Announced\nkind: test-fixture\n"
+        f"text: {{file: announced.txt, sha256: {hashlib.sha256(text.read_bytes()).hexdigest()}}}\n"
+        'published: {earliest: "2023-09-15", latest: "2023-09-15"}\n', encoding="utf-8")
+    fact = ("source: announced\nfacts:\n  - id: eif\n"
+            "    quote: The agreement will enter into force on 15 October 2023.\n"
+            "    about: event/japan-uk-reciprocal-access-agreement-entry-into-force\n    a: EntryIntoForce\n"
+            "    label: Entry into force of the Japan–UK Reciprocal Access Agreement\n"
+            f"    set:\n      ofArrangement: {UK_RAA}\n      PROPERTY: {{date: \"2023-10-15\"}}\n")
+    settings = make_settings(tmp_path / "b", [source], only_sources=list(ARTICLE_CORPUS))
+    settings.text_path = [*settings.text_path, text.parent]
+    (source / "facts.yaml").write_text(fact.replace("PROPERTY", "time:hasTime"), encoding="utf-8")
+    with pytest.raises(InputError, match="date 2023-10-15 is outside the source's window"):
+        build(settings)
+    (source / "facts.yaml").write_text(fact.replace("PROPERTY", "scheduledAt"), encoding="utf-8")
+    from kg.sources.corpus import record_anchors
+
+    record_anchors(settings, ["announced"])
+    build(settings)

@@ -8,14 +8,18 @@ into the named graph ``graph/derived/lifecycle``:
 * **status periods**: an arrangement's candidates (its lifecycle events, whose class names the
   status that follows, and its status observations) ordered by their earliest day, then their
   latest day, then the usual order of stages; consecutive candidates of one status make one period,
-  which lasts until the next candidate. The times several sources give one event are combined by
-  intersection where they overlap (two sources that agree narrow the date); where they do not, by
-  their hull, and ``source-disagreements`` shows the conflict. A candidate with no bound at all is
+  started by the first and confirmed by the others, which lasts until the next candidate. An event
+  known only by the time announced for it (``kgo:scheduledAt``) counts from that time. The times
+  several sources give one event are combined by intersection where they overlap (two sources that
+  agree narrow the date); where they do not, by their hull, and ``source-disagreements`` shows the
+  conflict. A candidate with no bound at all is
   undated and starts no period.
 * **validity periods**: an obligation holds over its own ``kgo:startedAt``/``kgo:endedAt`` where a
-  source gives them; else from its arrangement's first period of a concluded status (agreed, signed,
-  approved, in force) to the next period of an ended one (suspended, terminated, superseded). A
-  stated absence holds from its own time, by default its source's publication window, onwards.
+  source gives them; else from its arrangement's entry into force where an event records it (a
+  treaty binds from then), otherwise from its first period of a concluded status (agreed, signed,
+  approved, in force: a political arrangement has no entry into force), to the next period of an
+  ended one (suspended, terminated, superseded). A stated absence holds from its own time, by default
+  its source's publication window, until an obligation it denies begins after it.
 
 Every period keeps the earliest and latest day of its start and of its end; a bound nothing fixes is
 left out. The rule for a date D (``docs/time-model.md``): a period *possibly* holds on D if it can
@@ -94,6 +98,7 @@ class Period:
     start: Bounds
     started_by: list[str]
     status: str | None = None
+    confirmed_by: list[str] = field(default_factory=list)
     end: Bounds = field(default_factory=Bounds)
     ended_by: list[str] = field(default_factory=list)
 
@@ -106,6 +111,7 @@ class _Facts:
     of_arrangement: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     observed: dict[str, str] = field(default_factory=dict)
     times: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))  # x -> (time, graph)
+    scheduled: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # event -> announced times
     started_at: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     ended_at: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     created_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -171,6 +177,8 @@ def _index(quads: Iterable[ox.Quad]) -> _Facts:
             facts.observed[s] = o.value
         elif p == vocab.TIME + "hasTime":
             facts.times[s].append((o.value, graph))
+        elif p == _K + "scheduledAt":
+            facts.scheduled[s].append(o.value)
         elif p == _K + "startedAt":
             facts.started_at[s].append(o.value)
         elif p == _K + "endedAt":
@@ -222,6 +230,8 @@ def _candidates(facts: _Facts) -> dict[str, list[Candidate]]:
         if status is None:
             continue
         bounds = _bounds_of((t for t, _ in facts.times.get(subject, [])), facts)
+        if not bounds.dated:  # known only by its schedule: counts from the announced time
+            bounds = _bounds_of(facts.scheduled.get(subject, []), facts)
         if not bounds.dated:
             continue  # undated: listed in the arrangement's history, but it places no period
         for arrangement in arrangements:
@@ -233,7 +243,7 @@ def _status_periods(arrangement: str, candidates: list[Candidate]) -> list[Perio
     periods: list[Period] = []
     for candidate in sorted(candidates, key=Candidate.key):
         if periods and periods[-1].status == candidate.status:
-            periods[-1].started_by.append(candidate.basis)
+            periods[-1].confirmed_by.append(candidate.basis)
             continue
         if periods:
             periods[-1].end = candidate.bounds
@@ -252,7 +262,10 @@ def _obligation_validity(obligation: str, facts: _Facts, status_periods: dict[st
                       ended_by=[obligation] if own_end.dated else [])
     for arrangement in sorted(facts.created_by.get(obligation, ())):
         periods = status_periods.get(arrangement, [])
-        first = next((i for i, p in enumerate(periods) if p.status in CONCLUDED), None)
+        in_force_by_event = next((i for i, p in enumerate(periods) if p.status == _K + "InForce" and any(
+            _K + "EntryIntoForce" in facts.types.get(basis, ()) for basis in p.started_by)), None)
+        first = in_force_by_event if in_force_by_event is not None else next(
+            (i for i, p in enumerate(periods) if p.status in CONCLUDED), None)
         if first is None:
             continue
         validity = Period(obligation, _K + "ValidityPeriod", periods[first].start, list(periods[first].started_by))
@@ -311,6 +324,8 @@ def _period_triples(periods: list[Period]) -> Iterable[tuple]:
             yield subject, node(_K + "periodStatus"), node(period.status)
         for basis in period.started_by:
             yield subject, node(_K + "startedBy"), node(basis)
+        for basis in period.confirmed_by:
+            yield subject, node(_K + "confirmedBy"), node(basis)
         for basis in period.ended_by:
             yield subject, node(_K + "endedBy"), node(basis)
         for name, day in (("startEarliest", period.start.earliest), ("startLatest", period.start.latest),

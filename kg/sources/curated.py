@@ -357,7 +357,8 @@ def _parse_value(predicate: str, kind: str, item: Any, line: int | None, ctx: _C
                 ctx.problems.add(ctx.file, f"{name} takes a time (a mapping with date, month, year or "
                                  f"from/to), not {item!r}", line, ctx.fact)
                 return None
-            return _parse_time(item, line, ctx)
+            # an announced time is the one time a fact may give after its source's publication
+            return _parse_time(item, line, ctx, scheduled=predicate == vocab.KGO + "scheduledAt")
         if not isinstance(item, str):
             ctx.problems.add(ctx.file, f"{name} takes an entity id or an ontology term, not {item!r}",
                              line, ctx.fact)
@@ -462,7 +463,7 @@ def _parse_date(value: Any, file: Path, line: int | None, problems: ProblemColle
     return parsed
 
 
-def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
+def _parse_time(raw: dict, line: int | None, ctx: _Context, scheduled: bool = False) -> TimeSpec | None:
     unknown = set(raw) - TIME_KEYS
     if unknown:
         ctx.problems.add(ctx.file, f"unknown time field(s) {sorted(unknown)}; use {sorted(TIME_KEYS)}",
@@ -525,7 +526,7 @@ def _parse_time(raw: dict, line: int | None, ctx: _Context) -> TimeSpec | None:
             return None
         spec.update(start=start, end=end, earliest=start, latest=end, precision=precision)
     latest = spec.get("latest")
-    if latest and ctx.window_latest and latest > ctx.window_latest:
+    if latest and ctx.window_latest and latest > ctx.window_latest and not scheduled:
         ctx.problems.add(ctx.file, f"date {latest} is outside the source's window: it was published by "
                          f"{ctx.window_latest}, so it cannot report a later date", line, ctx.fact)
         return None
