@@ -147,12 +147,14 @@ def build_info(corpus: Corpus, grounding: Grounding, quads: list[ox.Quad], versi
         "inferred_triples": per_graph.get(vocab.GRAPH_INFERRED, 0),
         "sources": {
             s.source_id: {
-                "facts": len(s.facts),
+                "facts": len(s.fact_ids()),
                 "asserted_triples": per_graph.get(vocab.source_graph(s.source_id), 0),
-                "quotes": "verified against the text" if grounding.verified_against[s.source_id]
+                "quotes": "rows of the table, its sha256 checked" if s.is_tabular
+                else "verified against the text" if grounding.verified_against[s.source_id]
                 else "recorded anchors (text not available, not re-verified)",
                 "text_sha256": s.sha256,
             }
             for s in corpus.sources
         },
+        "skipped_sources": dict(sorted(corpus.skipped.items())),
     }

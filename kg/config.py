@@ -4,8 +4,9 @@ The project directory is ``KG_HOME`` if set, else the nearest directory at or ab
 directory that holds ``ontology/kgo.ttl`` and ``queries/``, else the directory this package was
 installed from (an editable install). Source texts are not part of the project (copyright); they
 are looked up on a search path: the directories of ``--texts`` and ``KG_TEXTS`` (``os.pathsep``-
-separated), then ``../shared/sources`` and ``../shared/reference`` beside the project (added to,
-never replaced, so a directory of one's own texts does not hide the shared ones).
+separated), then ``../shared/sources``, ``../shared/reference`` and ``../shared/datasets`` (the published
+data tables of the tabular sources) beside the project (added to, never replaced, so a directory of
+one's own texts does not hide the shared ones).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def default_text_path(root: Path, extra: list[Path] | None = None) -> list[Path]
     shared = root.parent / "shared"
     path: list[Path] = []
     for directory in [*(extra or []), *(Path(p) for p in env.split(os.pathsep) if p),
-                      shared / "sources", shared / "reference"]:
+                      shared / "sources", shared / "reference", shared / "datasets"]:
         if directory not in path:
             path.append(directory)
     return path

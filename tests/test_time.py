@@ -279,7 +279,8 @@ def test_kg_texts_adds_to_the_shared_folders(monkeypatch, tmp_path):
     monkeypatch.setenv("KG_TEXTS", os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
     path = default_text_path(ROOT)
     assert path[:2] == [tmp_path / "a", tmp_path / "b"]
-    assert path[2:] == [ROOT.parent / "shared" / "sources", ROOT.parent / "shared" / "reference"]
+    assert path[2:] == [ROOT.parent / "shared" / "sources", ROOT.parent / "shared" / "reference",
+                        ROOT.parent / "shared" / "datasets"]
     assert default_text_path(ROOT, [tmp_path / "c"])[0] == tmp_path / "c"
 
 

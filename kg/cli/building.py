@@ -28,8 +28,11 @@ def run_build(args: argparse.Namespace) -> int:
     info = result.info
     print(f"built {info['quads']} quads from {len(info['sources'])} sources in {elapsed:.2f} s")
     for source_id, s in info["sources"].items():
-        print(f"  {source_id}: {s['facts']} facts, {s['asserted_triples']} asserted triples; quotes "
-              f"{s['quotes']}")
+        evidence = "rows" if s["quotes"].startswith("rows") else "facts"
+        print(f"  {source_id}: {s['facts']} {evidence}, {s['asserted_triples']} asserted triples; "
+              + (s["quotes"] if evidence == "rows" else f"quotes {s['quotes']}"))
+    for source_id, why in info.get("skipped_sources", {}).items():
+        err(f"kg build: skipped {source_id}: {why}")
     missing = [s for s, details in info["sources"].items() if details["quotes"].startswith("recorded")]
     if missing:
         settings = settings_of(args)

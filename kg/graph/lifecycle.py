@@ -14,12 +14,13 @@ into the named graph ``graph/derived/lifecycle``:
   agree narrow the date); where they do not, by their hull, and ``source-disagreements`` shows the
   conflict. A candidate with no bound at all is
   undated and starts no period.
-* **validity periods**: an obligation holds over its own ``kgo:startedAt``/``kgo:endedAt`` where a
-  source gives them; else from its arrangement's entry into force where an event records it (a
-  treaty binds from then), otherwise from its first period of a concluded status (agreed, signed,
-  approved, in force: a political arrangement has no entry into force), to the next period of an
-  ended one (suspended, terminated, superseded). A stated absence holds from its own time, by default
-  its source's publication window, until an obligation it denies begins after it.
+* **validity periods**: an obligation (and a stated absence, and a membership) holds over its own
+  ``kgo:startedAt``/``kgo:endedAt`` where a source gives them (ATOP: a member's entry and exit); else
+  an obligation holds from its arrangement's entry into force where an event records it (a treaty
+  binds from then), otherwise from its first period of a concluded status (agreed, signed, approved,
+  in force: a political arrangement has no entry into force), to the next period of an ended one
+  (suspended, terminated, superseded). A stated absence without dates of its own holds from its own
+  time, by default its source's publication window, until an obligation it denies begins after it.
 
 Every period keeps the earliest and latest day of its start and of its end; a bound nothing fixes is
 left out. The rule for a date D (``docs/time-model.md``): a period *possibly* holds on D if it can
@@ -143,11 +144,30 @@ def derive_periods(quads: Iterable[ox.Quad], published: Mapping[str, Bounds]) ->
             obligations.append(period)
     periods += obligations
     for absence in sorted(s for s, types in facts.types.items() if _K + "StatedAbsenceOfObligation" in types):
+        own = _own_period(absence, facts)
+        if own is not None:  # dated by its source (ATOP: the member's entry and exit)
+            periods.append(own)
+            continue
         period = _absence_validity(absence, facts, published)
         if period is not None:
             _end_at_next_obligation(period, facts, obligations)
             periods.append(period)
+    memberships = {_K + "Membership", _K + "AllianceMembership", _K + "StateSystemMembership"}
+    for membership in sorted(s for s, types in facts.types.items() if types & memberships):
+        own = _own_period(membership, facts)
+        if own is not None:
+            periods.append(own)
     return periods
+
+
+def _own_period(subject: str, facts: _Facts) -> Period | None:
+    """The validity period a source gives something directly, by its kgo:startedAt and kgo:endedAt."""
+    own_start = _bounds_of(facts.started_at.get(subject, []), facts)
+    own_end = _bounds_of(facts.ended_at.get(subject, []), facts)
+    if not (own_start.dated or own_end.dated):
+        return None
+    return Period(subject, _K + "ValidityPeriod", own_start, [subject], end=own_end,
+                  ended_by=[subject] if own_end.dated else [])
 
 
 def _end_at_next_obligation(absence: Period, facts: _Facts, obligations: list[Period]) -> None:
@@ -255,11 +275,9 @@ def _status_periods(arrangement: str, candidates: list[Candidate]) -> list[Perio
 
 def _obligation_validity(obligation: str, facts: _Facts, status_periods: dict[str, list[Period]]
                          ) -> Period | None:
-    own_start = _bounds_of(facts.started_at.get(obligation, []), facts)
-    own_end = _bounds_of(facts.ended_at.get(obligation, []), facts)
-    if own_start.dated or own_end.dated:
-        return Period(obligation, _K + "ValidityPeriod", own_start, [obligation], end=own_end,
-                      ended_by=[obligation] if own_end.dated else [])
+    own = _own_period(obligation, facts)
+    if own is not None:
+        return own
     for arrangement in sorted(facts.created_by.get(obligation, ())):
         periods = status_periods.get(arrangement, [])
         in_force_by_event = next((i for i, p in enumerate(periods) if p.status == _K + "InForce" and any(

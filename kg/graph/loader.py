@@ -48,6 +48,8 @@ RDF, RDFS, XSD = _Namespace(vocab.RDF), _Namespace(vocab.RDFS), _Namespace(vocab
 PROV, SKOS, DCTERMS = _Namespace(vocab.PROV), _Namespace(vocab.SKOS), _Namespace(vocab.DCTERMS)
 PRECISION_UNITS = {"day": TIME.unitDay, "week": TIME.unitWeek, "month": TIME.unitMonth, "year": TIME.unitYear}
 REGISTRY_SOURCE = ox.NamedNode(vocab.ID + "source/entity-registry")
+RFC7111 = ox.NamedNode("http://tools.ietf.org/rfc/rfc7111")  # URI fragment identifiers for text/csv
+DCAT_VERSION = ox.NamedNode("http://www.w3.org/ns/dcat#version")
 
 Term = ox.NamedNode | ox.Literal
 Triple = tuple[ox.NamedNode, ox.NamedNode, Term]
@@ -119,6 +121,13 @@ def _assertion_triples(subject: ox.NamedNode, assertion: Assertion, time_base: t
     predicate = ox.NamedNode(assertion.predicate)
     value = assertion.value
     if isinstance(value, TimeSpec):
+        if value.key is not None and time_base is not None:
+            # a data row's date: one node per row and date, described by that row's fact only
+            node = ox.NamedNode(vocab.time_iri(time_base[0], *value.key))
+            yield subject, predicate, node
+            if value.key[0] == time_base[1]:
+                yield from time_triples(node, value)
+            return
         local = vocab.shorten(assertion.predicate).removeprefix("kgo:").replace(":", "-")
         base = time_base or ("registry", subject.value.split("/")[-1])
         node = ox.NamedNode(vocab.time_iri(base[0], base[1], local))
@@ -203,21 +212,33 @@ def _literal(text: Text) -> ox.Literal:
 
 
 def source_quads(source: Source, anchors: dict[str, Anchor]) -> list[ox.Quad]:
-    """One source's facts graph and provenance graph."""
+    """One source's facts graph and provenance graph. Facts that share a fact id (a data row's several
+    subjects) share one annotation; a triple is reified once per source, whatever asserts it."""
     graph = ox.NamedNode(vocab.source_graph(source.source_id))
     provenance = ox.NamedNode(vocab.provenance_graph(source.source_id))
     doc = ox.NamedNode(vocab.source_iri(source.source_id))
     activity = ox.NamedNode(f"{vocab.ID}activity/load/{source.source_id}")
     quads = [ox.Quad(*t, provenance) for t in _source_description(source, doc, graph, activity)]
+    annotated: set[str] = set()
+    bodies: set[tuple[ox.NamedNode, ox.NamedNode]] = set()
+    statements: set[ox.NamedNode] = set()
     for fact in source.facts:
         annotation = ox.NamedNode(vocab.fact_iri(source.source_id, fact.fact_id))
-        quads += (ox.Quad(*t, provenance)
-                  for t in _annotation_triples(fact, annotation, doc, activity, anchors[fact.fact_id]))
+        if fact.fact_id not in annotated:
+            annotated.add(fact.fact_id)
+            quads += (ox.Quad(*t, provenance) for t in _annotation_triples(
+                fact, annotation, doc, activity, anchors[fact.fact_id], source.table_rows.get(fact.fact_id)))
         for triple in fact_triples(fact):
-            quads.append(ox.Quad(*triple, graph))
             statement = _statement_iri(source.source_id, triple)
+            if (annotation, statement) in bodies:
+                continue
+            bodies.add((annotation, statement))
+            quads.append(ox.Quad(annotation, OA.hasBody, statement, provenance))
+            if statement in statements:
+                continue
+            statements.add(statement)
             quads += (
-                ox.Quad(annotation, OA.hasBody, statement, provenance),
+                ox.Quad(*triple, graph),
                 ox.Quad(statement, RDF.type, RDF.Statement, provenance),
                 ox.Quad(statement, RDF.subject, triple[0], provenance),
                 ox.Quad(statement, RDF.predicate, triple[1], provenance),
@@ -254,6 +275,10 @@ def _source_description(source: Source, doc: ox.NamedNode, graph_iri: ox.NamedNo
         yield doc, KGO.publishedLatest, date_time(source.published_latest)
     if source.published_basis:
         yield doc, SKOS.note, literal(source.published_basis, lang="en")
+    if source.version:
+        yield doc, DCAT_VERSION, literal(source.version)
+    if source.citation:
+        yield doc, DCTERMS.bibliographicCitation, literal(source.citation, lang="en")
     yield graph_iri, RDF.type, PROV.Bundle
     yield graph_iri, PROV.wasDerivedFrom, doc
     yield graph_iri, PROV.wasGeneratedBy, activity
@@ -266,8 +291,8 @@ def _source_description(source: Source, doc: ox.NamedNode, graph_iri: ox.NamedNo
     yield agent, RDFS.label, literal(agent_label, lang="en")
 
 
-def _annotation_triples(fact: Fact, annotation: ox.NamedNode, doc: ox.NamedNode, activity: ox.NamedNode, anchor: Anchor
-                        ) -> Iterator[Triple]:
+def _annotation_triples(fact: Fact, annotation: ox.NamedNode, doc: ox.NamedNode, activity: ox.NamedNode, anchor: Anchor,
+                        row: int | None = None) -> Iterator[Triple]:
     target = ox.NamedNode(f"{annotation.value}#target")
     quote = ox.NamedNode(f"{annotation.value}#quote")
     position = ox.NamedNode(f"{annotation.value}#position")
@@ -291,4 +316,10 @@ def _annotation_triples(fact: Fact, annotation: ox.NamedNode, doc: ox.NamedNode,
     yield position, RDF.type, OA.TextPositionSelector
     yield position, OA.start, literal(str(anchor.start), datatype=XSD.nonNegativeInteger)
     yield position, OA.end, literal(str(anchor.end), datatype=XSD.nonNegativeInteger)
+    if row is not None:  # a data row: also its record number, as RFC 7111 names rows of text/csv
+        fragment = ox.NamedNode(f"{annotation.value}#row")
+        yield target, OA.hasSelector, fragment
+        yield fragment, RDF.type, OA.FragmentSelector
+        yield fragment, RDF.value, literal(f"row={row}")
+        yield fragment, DCTERMS.conformsTo, RFC7111
 

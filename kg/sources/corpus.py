@@ -41,15 +41,22 @@ def load_checked_corpus(settings: Settings, ontology: list | None = None) -> Cor
     """The checked corpus, its facts resolved against the ontology's terms (``ontology``: the
     triples of :func:`kg.ontology.read_ontology`, when the caller has read them already)."""
     index = index_of(ontology if ontology is not None else read_ontology(settings.ontology_dir))
-    corpus = load_corpus(settings.data_dir, index, settings.extra_sources, settings.only_sources)
+    corpus = load_corpus(settings.data_dir, index, settings.extra_sources, settings.only_sources,
+                         settings.text_path or [])
     require_corpus_sources(corpus)
     return corpus
 
 
 def ground_corpus(corpus: Corpus, text_path: list[Path]) -> Grounding:
     """Verify every quote against its text where the text is available, else use recorded anchors."""
+    from kg.sources.tabular import find_table
+
     grounding = Grounding()
     for source in corpus.sources:
+        if source.is_tabular:  # a table's rows are located as it is read, in the file whose hash was checked
+            grounding.anchors[source.source_id] = dict(source.table_anchors or {})
+            grounding.verified_against[source.source_id] = find_table(source.text_file, text_path)
+            continue
         text = find_text(source, text_path)
         recorded = read_anchors(source)
         if text is not None:
@@ -65,7 +72,8 @@ def ground_corpus(corpus: Corpus, text_path: list[Path]) -> Grounding:
 def record_anchors(settings: Settings, source_ids: list[str] | None = None) -> list[Path]:
     """``kg ground``: locate every quote in its text and write each source's anchors.json."""
     corpus = load_checked_corpus(settings)
-    wanted = [s for s in corpus.sources if not source_ids or s.source_id in source_ids]
+    # a table's rows need no recorded anchors: they are located whenever the table is read
+    wanted = [s for s in corpus.sources if (not source_ids or s.source_id in source_ids) and not s.is_tabular]
     missing = sorted(set(source_ids or []) - {s.source_id for s in corpus.sources})
     if missing:
         raise InputError(f"no source with id {', '.join(missing)}")
@@ -89,7 +97,8 @@ def coverage_reports(settings: Settings, source_ids: list[str] | None = None
     grounding = ground_corpus(corpus, settings.text_path or [])
     reports: list[tuple[str, CoverageReport | None]] = []
     for source in corpus.sources:
-        if (source_ids and source.source_id not in source_ids) or (not source_ids and source.kind == "reference"):
+        if (source_ids and source.source_id not in source_ids) or (not source_ids and source.kind == "reference") \
+                or source.is_tabular:
             continue
         text = find_text(source, settings.text_path or [])
         report = None if text is None else sentence_coverage(

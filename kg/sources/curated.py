@@ -66,15 +66,19 @@ class _Context:
 
 
 def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Path] = (),
-                only: Iterable[str] | None = None) -> Corpus:
+                only: Iterable[str] | None = None, search_path: Iterable[Path] = ()) -> Corpus:
     """Read and check the registry and all sources under ``data_dir`` (only those named in ``only``, when
-    given), plus any extra source dirs.
+    given), plus any extra source dirs. Tabular sources (kg/sources/tabular.py) read their tables from
+    ``search_path``; one whose table is not there is skipped, with the reason in ``Corpus.skipped``.
 
     Raises InputError listing every problem found.
     """
+    from kg.sources import tabular
+
     problems = ProblemCollector()
     registry_path = data_dir / REGISTRY_FILE
     entities = _load_registry(registry_path, index, problems)
+    crosswalk = tabular.read_crosswalk(data_dir / tabular.CROSSWALK_FILE, problems)
     source_dirs = sorted(p for p in (data_dir / SOURCES_DIR).glob("*") if p.is_dir())
     if only is not None:
         wanted = set(only)
@@ -89,10 +93,20 @@ def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Pa
         else:
             problems.add(extra, "--add-source takes a source directory (with source.yaml and facts.yaml); "
                          + ("this is a file" if extra.exists() else "there is nothing here"))
+    search = list(search_path)
+    metas = [(directory, _read_meta(directory, problems)) for directory in source_dirs]
+    skipped = _skipped_tables(metas, search)
     sources: list[Source] = []
     seen_ids: dict[str, Path] = {}
-    for directory in source_dirs:
-        source = _load_source(directory, index, problems)
+    for directory, meta in metas:
+        if meta is None:
+            continue
+        if meta["id"] in skipped:
+            continue
+        if "table" in meta:
+            source = _load_table_source(directory, meta, index, problems, search, crosswalk)
+        else:
+            source = _load_source(directory, meta, index, problems)
         if source is None:
             continue
         if source.source_id in seen_ids:
@@ -103,10 +117,98 @@ def load_corpus(data_dir: Path, index: TermIndex, extra_source_dirs: Iterable[Pa
         for entity in source.entities:
             _merge_entity(entities, entity, problems)
         sources.append(source)
-    corpus = Corpus(entities=entities, sources=sources, registry_file=registry_path)
+    tabular.settle_labels(sources, {eid: e.label for eid, e in entities.items()}, problems)
+    corpus = Corpus(entities=entities, sources=sources, registry_file=registry_path, skipped=skipped)
     _check_references(corpus, problems)
+    _check_crosswalk(corpus, crosswalk, problems)
     problems.raise_if_any()
     return corpus
+
+
+def _read_meta(directory: Path, problems: ProblemCollector) -> LineDict | None:
+    """A source's source.yaml, checked against its schema (a curated text source or a tabular one)."""
+    meta_path = directory / "source.yaml"
+    meta = read_yaml(meta_path)
+    schema = "table-source" if isinstance(meta, dict) and "table" in meta else "source"
+    meta_problems = check_schema(meta, schema, meta_path)
+    if meta_problems:
+        problems.problems.extend(meta_problems)
+        return None
+    if meta["id"] != directory.name:
+        problems.add(meta_path, f"id {meta['id']!r} must equal the directory name {directory.name!r}",
+                     meta.line_of("id"))
+    return meta
+
+
+def _skipped_tables(metas: list[tuple[Path, LineDict | None]], search_path: list[Path]) -> dict[str, str]:
+    """Tabular sources whose table is not on the search path, and those that require one of them."""
+    from kg.sources.tabular import find_table
+
+    skipped: dict[str, str] = {}
+    for _directory, meta in metas:
+        if meta is not None and "table" in meta and find_table(meta["table"]["file"], search_path) is None:
+            skipped[meta["id"]] = (f"its table {meta['table']['file']} is not on the search path "
+                                   f"({', '.join(map(str, search_path))}): a published dataset, never committed here")
+    present = {meta["id"] for _, meta in metas if meta is not None}
+    changed = True
+    while changed:
+        changed = False
+        for _directory, meta in metas:
+            if meta is None or meta["id"] in skipped:
+                continue
+            for required in meta.get("requires", []):
+                if required in skipped or required not in present:
+                    skipped[meta["id"]] = (f"it requires {required}, which is "
+                                           + ("skipped" if required in skipped else "not in this build"))
+                    changed = True
+                    break
+    return skipped
+
+
+def _load_table_source(directory: Path, meta: LineDict, index: TermIndex, problems: ProblemCollector,
+                       search_path: list[Path], crosswalk) -> Source | None:
+    from kg.sources.tabular import load_tabular_source
+
+    meta_path = directory / "source.yaml"
+    _check_source_meta(meta, meta_path, problems, file_key=("table", "file"))
+    published = meta.get("published", {})
+    earliest = _parse_date(published.get("earliest"), meta_path, published.line_of("earliest")
+                           if published else None, problems)
+    latest = _parse_date(published.get("latest"), meta_path, published.line_of("latest")
+                         if published else None, problems)
+
+    def make_source(text_file: str, sha256: str) -> Source:
+        return Source(source_id=meta["id"], directory=directory, title=meta["title"], kind=meta["kind"],
+                      text_file=text_file, sha256=sha256, publisher=meta.get("publisher"),
+                      language=meta.get("language"), url=meta.get("url"), description=meta.get("description"),
+                      published_earliest=earliest, published_latest=latest, published_basis=published.get("basis"),
+                      version=meta.get("version"), citation=meta.get("citation"))
+
+    source, _ = load_tabular_source(directory, meta, index, problems, search_path, crosswalk, make_source)
+    return source
+
+
+def _check_crosswalk(corpus: Corpus, crosswalk, problems: ProblemCollector) -> None:
+    """A crosswalk target that a mapping used must be an entity the graph knows (the registry's, or one a
+    source introduces): the crosswalk merges ids, it does not invent them."""
+    targets = {target: generated for generated, target in crosswalk.targets.items()}
+    if not targets:
+        return
+    known = set(corpus.entities)
+    used: set[str] = set()
+    for source in corpus.sources:
+        for fact in source.facts:
+            if fact.introduces_subject:
+                known.add(fact.subject)
+            if fact.generated:
+                if fact.subject in targets:
+                    used.add(fact.subject)
+                used.update(a.value.entity_id for a in fact.assertions
+                            if isinstance(a.value, EntityRef) and a.value.entity_id in targets)
+    for target in sorted(used - known):
+        generated = targets[target]
+        problems.add(crosswalk.path, f"{generated} is mapped to {target!r}, which neither the registry nor any "
+                     "source introduces", crosswalk.lines[generated])
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,17 +280,9 @@ def _comparable(assertions: list[Assertion]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) -> Source | None:
+def _load_source(directory: Path, meta: LineDict, index: TermIndex, problems: ProblemCollector) -> Source | None:
     meta_path = directory / "source.yaml"
     facts_path = directory / "facts.yaml"
-    meta = read_yaml(meta_path)
-    meta_problems = check_schema(meta, "source", meta_path)
-    if meta_problems:
-        problems.problems.extend(meta_problems)
-        return None
-    if meta["id"] != directory.name:
-        problems.add(meta_path, f"id {meta['id']!r} must equal the directory name {directory.name!r}",
-                     meta.line_of("id"))
     _check_source_meta(meta, meta_path, problems)
     published = meta.get("published", {})
     earliest = _parse_date(published.get("earliest"), meta_path, published.line_of("earliest")
@@ -240,13 +334,14 @@ def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) 
     return source
 
 
-def _check_source_meta(meta: LineDict, path: Path, problems: ProblemCollector) -> None:
-    """What the schema cannot say about source.yaml: a confined text file, a real URL, a language tag,
-    patterns that compile."""
-    text_file = meta["text"]["file"]
+def _check_source_meta(meta: LineDict, path: Path, problems: ProblemCollector,
+                       file_key: tuple[str, str] = ("text", "file")) -> None:
+    """What the schema cannot say about source.yaml: a confined text (or table) file, a real URL, a language
+    tag, patterns that compile."""
+    text_file = meta[file_key[0]][file_key[1]]
     why = relative_file_problem(text_file)
     if why:
-        problems.add(path, f"text.file {text_file!r} {why}", meta["text"].line_of("file"))
+        problems.add(path, f"{'.'.join(file_key)} {text_file!r} {why}", meta[file_key[0]].line_of(file_key[1]))
     if "url" in meta and not (is_iri(meta["url"]) and meta["url"].startswith(("http://", "https://"))):
         problems.add(path, f"url {meta['url']!r} is not an http(s) URL", meta.line_of("url"))
     if "language" in meta and not is_language_tag(meta["language"]):
@@ -587,7 +682,7 @@ def _check_near_duplicates(corpus: Corpus, labels: dict[str, tuple[str, Fact]], 
     introduced: dict[str, Fact] = {}
     for source in corpus.sources:
         for fact in source.facts:
-            if fact.introduces_subject and fact.subject not in corpus.entities:
+            if fact.introduces_subject and not fact.generated and fact.subject not in corpus.entities:
                 introduced.setdefault(fact.subject, fact)
     if not introduced:
         return

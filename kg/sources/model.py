@@ -59,6 +59,9 @@ class TimeSpec:
     note: str | None = None
     earliest: date | None = None
     latest: date | None = None
+    # A time a data row gives, shared by everything the row's date bounds: (fact id of the row that
+    # states it, the mapping's name for the date). Its node is described by that row's fact only.
+    key: tuple[str, str] | None = None
 
 
 Value = EntityRef | TermRef | Text | TimeSpec
@@ -101,6 +104,9 @@ class Fact:
     note: str | None = None
     where: Where | None = None
     introduces_subject: bool = False  # the fact types its subject (``a:``), so it may be new
+    # Made by a mapping from a data row (kg/sources/tabular.py), not typed by a curator: a row describes
+    # several subjects, each its own Fact sharing the row's fact id and quote.
+    generated: bool = False
 
 
 @dataclass
@@ -123,6 +129,21 @@ class Source:
     coverage_exclude: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    # Tabular sources (a CSV/TSV and its mapping): the dataset's version and citation, and per fact id
+    # (one per row) the row's number in the file (RFC 7111 counts the header as row 1) and its anchor.
+    version: str | None = None
+    citation: str | None = None
+    table_rows: dict[str, int] = field(default_factory=dict)
+    table_anchors: dict | None = None  # fact id -> kg.sources.grounding.Anchor, for a tabular source
+
+    @property
+    def is_tabular(self) -> bool:
+        """Whether this source is a data table read through a mapping (its rows are its evidence)."""
+        return self.table_anchors is not None
+
+    def fact_ids(self) -> list[str]:
+        """Distinct fact ids in order (a data row's several facts share one)."""
+        return list(dict.fromkeys(f.fact_id for f in self.facts))
 
     @property
     def facts_file(self) -> Path:
@@ -147,6 +168,8 @@ class Corpus:
     entities: dict[str, Entity]
     sources: list[Source]
     registry_file: Path | None = None
+    # Sources left out of this build, with the reason (a dataset that is not on the search path).
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def labels(self) -> dict[str, str]:
         """Entity id -> label, from the registry and from facts that introduce entities."""
