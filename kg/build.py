@@ -153,6 +153,7 @@ def build_info(corpus: Corpus, grounding: Grounding, quads: list[ox.Quad], versi
                 else "verified against the text" if grounding.verified_against[s.source_id]
                 else "recorded anchors (text not available, not re-verified)",
                 "text_sha256": s.sha256,
+                **({"rows_describing_nothing": s.table_silent_rows} if s.table_silent_rows else {}),
             }
             for s in corpus.sources
         },

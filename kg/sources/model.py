@@ -135,6 +135,7 @@ class Source:
     citation: str | None = None
     table_rows: dict[str, int] = field(default_factory=dict)
     table_anchors: dict | None = None  # fact id -> kg.sources.grounding.Anchor, for a tabular source
+    table_silent_rows: list[int] = field(default_factory=list)  # lines of rows the mapping makes nothing of
 
     @property
     def is_tabular(self) -> bool:

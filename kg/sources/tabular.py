@@ -155,13 +155,15 @@ class _Template:
 
 @dataclass
 class _Condition:
-    tests: list[tuple[_Ref, frozenset[str], bool]]  # column, values, negated
+    # column, constant values, values that are templates over the row ("{ccode1}"), negated
+    tests: list[tuple[_Ref, frozenset[str], list[_Template], bool]]
 
     def holds(self, row: dict[str, str], partner: dict[str, str] | None) -> bool:
-        for ref, values, negated in self.tests:
+        for ref, values, templates, negated in self.tests:
             cells = partner if ref.partner else row
             value = (cells or {}).get(ref.column, "").strip()
-            if (value in values) == negated:
+            found = value in values or any(t.render(row, partner, {}) == value for t in templates)
+            if found == negated:
                 return False
         return True
 
@@ -169,9 +171,9 @@ class _Condition:
 @dataclass
 class _DateSpec:
     name: str
-    year: str
-    month: str | None
-    day: str | None
+    year: str | int  # a column, or a constant (int)
+    month: str | int | None
+    day: str | int | None
     unknown: frozenset[str]
     none_when: _Condition | None
 
@@ -283,18 +285,24 @@ class _Compiler:
             negated = isinstance(expected, dict)
             values = expected["not"] if negated else expected
             values = values if isinstance(values, list) else [values]
-            if ref is not None:
-                tests.append((ref, frozenset(str(v) for v in values), negated))
+            templates = [self.template(v, at, partners) for v in values if isinstance(v, str) and "{" in v]
+            if ref is not None and None not in templates:
+                tests.append((ref, frozenset(str(v) for v in values if not (isinstance(v, str) and "{" in v)),
+                              templates, negated))
         return _Condition(tests)
 
     def date(self, name: str, raw: LineDict) -> _DateSpec | None:
         refs = {}
         for part in ("year", "month", "day"):
-            if part in raw:
-                ref = self.ref(str(raw[part]), raw.line_of(part), partners=False)
-                if ref is None:
-                    return None
-                refs[part] = ref.column
+            if part not in raw:
+                continue
+            if isinstance(raw[part], int) and not isinstance(raw[part], bool):  # a constant: month: 12
+                refs[part] = raw[part]
+                continue
+            ref = self.ref(str(raw[part]), raw.line_of(part), partners=False)
+            if ref is None:
+                return None
+            refs[part] = ref.column
         return _DateSpec(name, refs["year"], refs.get("month"), refs.get("day"),
                          frozenset(str(v) for v in raw.get("unknown", [])),
                          self.condition(raw.get("none_when"), raw.line_of("none_when"), partners=False))
@@ -496,8 +504,11 @@ def row_date(spec: _DateSpec, row: _Row, problems: _RowProblems) -> TimeSpec | N
     """A row's date: day, month or year precision as far as its cells go; None when it has none."""
     if spec.none_when is not None and spec.none_when.holds(row.cells, None):
         return None
-    parts = {}
+    parts: dict[str, int | None] = {}
     for part, column in (("year", spec.year), ("month", spec.month), ("day", spec.day)):
+        if isinstance(column, int):
+            parts[part] = column
+            continue
         value = row.cells.get(column, "").strip() if column else ""
         if value in spec.unknown or value == "" or column is None:
             parts[part] = None
@@ -511,19 +522,19 @@ def row_date(spec: _DateSpec, row: _Row, problems: _RowProblems) -> TimeSpec | N
     if year is None:
         return None
     if not 1 <= year <= 9999:
-        problems.add(row, spec.year, f"{year} is not a year")
+        problems.add(row, str(spec.year), f"{year} is not a year")
         return None
     if month is None:
         return TimeSpec(year=year, earliest=date(year, 1, 1), latest=date(year, 12, 31), precision="year", key=key)
     if not 1 <= month <= 12:
-        problems.add(row, spec.month, f"{month} is not a month")
+        problems.add(row, str(spec.month), f"{month} is not a month")
         return None
     last = calendar.monthrange(year, month)[1]
     if day is None:
         return TimeSpec(month=f"{year:04d}-{month:02d}", earliest=date(year, month, 1), latest=date(year, month, last),
                         precision="month", key=key)
     if not 1 <= day <= last:
-        problems.add(row, spec.day, f"{day} is not a day of {year:04d}-{month:02d}")
+        problems.add(row, str(spec.day), f"{day} is not a day of {year:04d}-{month:02d}")
         return None
     when = date(year, month, day)
     return TimeSpec(day=when, earliest=when, latest=when, precision="day", key=key)
@@ -712,6 +723,9 @@ def rows_to_facts(source: Source, mapping: Mapping, header: list[str], records: 
     _Expander(source, mapping, index, crosswalk, row_problems, table_file).run(rows)
     row_problems.finish()
     for row in rows:
+        if not row.facts:  # the mapping's conditions leave it out (DCAD: a row naming one state twice)
+            source.table_silent_rows.append(row.record.line)
+            continue
         source.facts.extend(row.facts)
         source.table_rows[row.fact_id] = row.record.line
 
