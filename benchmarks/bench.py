@@ -59,7 +59,7 @@ def time_build(data: Path, texts: list[Path], build_dir: Path, runs: int, valida
         start = time.perf_counter()
         result = build(settings, validate=validate)
         times.append(time.perf_counter() - start)
-        quads = len(result.quads)
+        quads = result.quad_count
     return statistics.median(times), quads
 
 

@@ -6,7 +6,8 @@ installed from (an editable install). Source texts are not part of the project (
 are looked up on a search path: the directories of ``--texts`` and ``KG_TEXTS`` (``os.pathsep``-
 separated), then ``../shared/sources``, ``../shared/reference`` and ``../shared/datasets`` (the published
 data tables of the tabular sources) beside the project (added to, never replaced, so a directory of
-one's own texts does not hide the shared ones).
+one's own texts does not hide the shared ones). ``KG_SKIP_DATASETS=1`` leaves ``../shared/datasets``
+out: a build then skips the tabular sources and says so (quick builds of the curated sources alone).
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def default_text_path(root: Path, extra: list[Path] | None = None) -> list[Path]
     env = os.environ.get("KG_TEXTS", "")
     shared = root.parent / "shared"
     path: list[Path] = []
+    datasets = [] if os.environ.get("KG_SKIP_DATASETS") else [shared / "datasets"]
     for directory in [*(extra or []), *(Path(p) for p in env.split(os.pathsep) if p),
-                      shared / "sources", shared / "reference", shared / "datasets"]:
+                      shared / "sources", shared / "reference", *datasets]:
         if directory not in path:
             path.append(directory)
     return path

@@ -24,6 +24,10 @@ from kg.query.store import Results, collect, open_oxigraph, select_oxigraph
 from kg.query.table import cell_text
 
 ROOT = Path(__file__).resolve().parents[1]
+# The published datasets (../shared/datasets) are left out of every build a test makes, kg subprocesses
+# included, unless the test asks for them (dataset_path(), tests/test_datasets.py): a build of the whole
+# datasets takes a minute, and one test session makes it once.
+os.environ.setdefault("KG_SKIP_DATASETS", "1")
 FIXTURES = ROOT / "tests" / "fixtures"
 FIXTURE_TEXTS = FIXTURES / "texts"
 ARTICLE = "bloomberg-2023-01-japan-looks-beyond-us-alliance"

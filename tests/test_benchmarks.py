@@ -30,7 +30,7 @@ def test_synthetic_sources_build_and_answer(tmp_path):
     settings = Settings(root=ROOT, data_dir=tmp_path / "syn" / "data", build_dir=tmp_path / "build",
                         text_path=[tmp_path / "syn" / "texts"])
     result = build(settings)  # checked: the synthetic shape passes SHACL and the quality checks
-    assert len(result.quads) > 12_000
+    assert result.quad_count > 12_000
     assert result.info["sources"]["synthetic-00000"]["quotes"] == "verified against the text"
     # partners without a Wikidata link get no Wikidata label (a regression seen at scale)
     from kg import run_stored_query

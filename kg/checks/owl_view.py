@@ -73,6 +73,7 @@ class ReasoningInput:
     labels: dict[str, str] = field(default_factory=dict)
     registry: set[str] = field(default_factory=set)
     functional: set[str] = field(default_factory=set)
+    validity: dict[str, _Validity] = field(default_factory=dict)  # derived validity periods, by what they are of
 
     def triples(self, keys: Iterable[UnitKey] | None = None) -> list[ox.Triple]:
         """TBox + the triples of the given units (all units by default) + the background axioms
@@ -134,23 +135,33 @@ def _rewrite(triple: ox.Triple) -> ox.Triple | None:
     return ox.Triple(triple.subject, triple.predicate, obj)
 
 
-def build_input(quads: list[ox.Quad]) -> ReasoningInput:
-    """Group a built dataset's quads into the reasoning input."""
+def build_input(quads: list[ox.Quad], focus: set[str] | None = None) -> ReasoningInput:
+    """Group a built dataset's quads into the reasoning input.
+
+    With ``focus`` (IRIs), only the asserted triples within two steps of them, grouped by the facts that
+    assert them: the build's consistency check explains a suspected contradiction on that neighbourhood
+    instead of indexing the evidence of millions of triples (:mod:`kg.checks.consistency`).
+    """
     by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
     for quad in quads:
         if isinstance(quad.graph_name, ox.NamedNode):
             by_graph[quad.graph_name.value].append(quad.triple)
+    keep = None if focus is None else _neighbourhood(by_graph, focus, steps=2)
     tbox = [t for t in map(_rewrite, by_graph.get(vocab.GRAPH_ONTOLOGY, [])) if t]
     units: dict[UnitKey, set[ox.Triple]] = defaultdict(set)
     for triple in by_graph.get(vocab.GRAPH_ENTITIES, []):
+        if keep is not None and not _touches(triple, keep):
+            continue
         entity = vocab.entity_id_of(triple.subject.value) if isinstance(triple.subject, ox.NamedNode) else None
         rewritten = _rewrite(triple)
         if entity and rewritten:
             units[UnitKey("registry", "entity-registry", entity)].add(rewritten)
-    provenance = _provenance_index(by_graph)
+    selected: dict[str, list[ox.Triple]] = {}
     for graph, triples in by_graph.items():
-        if not graph.startswith(vocab.GRAPH + "source/"):
-            continue
+        if graph.startswith(vocab.GRAPH + "source/"):
+            selected[graph] = triples if keep is None else [t for t in triples if _touches(t, keep)]
+    provenance = _provenance_index(by_graph, None if keep is None else {t for ts in selected.values() for t in ts})
+    for graph, triples in selected.items():
         source = graph.removeprefix(vocab.GRAPH + "source/")
         for triple in triples:
             rewritten = _rewrite(triple)
@@ -158,12 +169,49 @@ def build_input(quads: list[ox.Quad]) -> ReasoningInput:
                 continue
             for key in provenance.units_of.get((graph, triple), [UnitKey("fact", source, "(no evidence)")]):
                 units[key].add(rewritten)
-    _add_negative_assertions(units, _validity_periods(by_graph.get(GRAPH_LIFECYCLE, [])))
+    validity = _validity_periods(by_graph.get(GRAPH_LIFECYCLE, []))
+    _add_negative_assertions(units, validity)
     functional = {t.subject.value for t in tbox if t.predicate == RDF_TYPE
                   and t.object.value == vocab.OWL + "FunctionalProperty" and isinstance(t.subject, ox.NamedNode)}
     registry = {vocab.entity_iri(k.ident) for k in units if k.kind == "registry"}
-    return ReasoningInput(tbox=tbox, units=dict(units), evidence=provenance.evidence, labels=_labels(by_graph),
-                          registry=registry, functional=functional)
+    return ReasoningInput(tbox=tbox, units=dict(units), evidence=provenance.evidence,
+                          labels=_labels(by_graph, keep), registry=registry, functional=functional,
+                          validity=validity)
+
+
+def _touches(triple: ox.Triple, keep: set[str]) -> bool:
+    return triple.subject.value in keep or (isinstance(triple.object, ox.NamedNode) and triple.object.value in keep)
+
+
+HUB_DEGREE = 64  # an individual with more asserted triples than this (a state) is included but not stepped through
+
+
+def _neighbourhood(by_graph: dict[str, list[ox.Triple]], focus: set[str], steps: int) -> set[str]:
+    """The focus IRIs and the data IRIs within ``steps`` asserted triples of them. Hubs (a state that ATOP
+    makes party to hundreds of obligations) are reached but not stepped through: what a contradiction
+    needs of a hub is its own description, not everything else that mentions it."""
+    asserted = [t for graph, triples in by_graph.items()
+                if graph == vocab.GRAPH_ENTITIES or graph.startswith(vocab.GRAPH + "source/") for t in triples]
+    degree: dict[str, int] = defaultdict(int)
+    for t in asserted:
+        degree[t.subject.value] += 1
+        if isinstance(t.object, ox.NamedNode):
+            degree[t.object.value] += 1
+    keep = set(focus)
+    frontier = {n for n in focus if degree[n] <= HUB_DEGREE}
+    for _ in range(steps):
+        reached = set()
+        for t in asserted:
+            if not isinstance(t.object, ox.NamedNode):
+                continue
+            s, o = t.subject.value, t.object.value
+            if s in frontier and o.startswith(vocab.ID) and o not in keep:
+                reached.add(o)
+            elif o in frontier and s.startswith(vocab.ID) and s not in keep:
+                reached.add(s)
+        keep |= reached
+        frontier = {n for n in reached if degree[n] <= HUB_DEGREE}
+    return keep
 
 
 def _individuals(triples: Iterable[ox.Triple]) -> list[str]:
@@ -182,28 +230,45 @@ class _Provenance:
     evidence: dict[UnitKey, Evidence]
 
 
-def _provenance_index(by_graph: dict[str, list[ox.Triple]]) -> _Provenance:
-    """Which facts assert which triple, and each fact's quote and offsets, from the provenance graphs."""
+def _provenance_index(by_graph: dict[str, list[ox.Triple]], wanted: set[ox.Triple] | None = None) -> _Provenance:
+    """Which facts assert which triple, and each fact's quote and offsets, from the provenance graphs (only
+    for the ``wanted`` triples, when given: a few passes that keep only what they need)."""
+    graphs = [triples for graph, triples in by_graph.items() if graph.startswith(vocab.GRAPH + "provenance/")]
+    relevant: set[str] | None = None
+    if wanted is not None:
+        subjects = {t.subject for t in wanted}
+        statements = {t.subject for triples in graphs for t in triples
+                      if t.predicate.value == vocab.RDF + "subject" and t.object in subjects}
+        annotations = {t.subject for triples in graphs for t in triples
+                       if t.predicate.value == vocab.OA + "hasBody" and t.object in statements}
+        targets = {t.object for triples in graphs for t in triples
+                   if t.predicate.value == vocab.OA + "hasTarget" and t.subject in annotations}
+        selectors = {t.object for triples in graphs for t in triples
+                     if t.predicate.value == vocab.OA + "hasSelector" and t.subject in targets}
+        relevant = {_key(n) for n in statements | annotations | targets | selectors}
     props: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for graph, triples in by_graph.items():
-        if graph.startswith(vocab.GRAPH + "provenance/"):
-            for t in triples:
-                props[_key(t.subject)][t.predicate.value].append(t.object)
+    for triples in graphs:
+        for t in triples:
+            key = _key(t.subject)
+            if relevant is None or key in relevant:
+                props[key][t.predicate.value].append(t.object)
     units_of: dict[tuple[str, ox.Triple], list[UnitKey]] = defaultdict(list)
     evidence: dict[UnitKey, Evidence] = {}
-    for values in props.values():
+    for values in list(props.values()):
         fact_ids = values.get(vocab.KGO + "factId")
         sources = values.get(vocab.PROV + "wasDerivedFrom")
         if not fact_ids or not sources:
             continue
         key = UnitKey("fact", sources[0].value.rsplit("/", 1)[-1], fact_ids[0].value)
         for body in values.get(vocab.OA + "hasBody", []):
-            statement = props[_key(body)]
+            statement = props.get(_key(body))
+            if not statement:
+                continue
             triple = ox.Triple(statement[vocab.RDF + "subject"][0], statement[vocab.RDF + "predicate"][0],
                                statement[vocab.RDF + "object"][0])
             units_of[(statement[vocab.KGO + "assertedIn"][0].value, triple)].append(key)
         for target in values.get(vocab.OA + "hasTarget", []):
-            selectors = [props[_key(s)] for s in props[_key(target)].get(vocab.OA + "hasSelector", [])]
+            selectors = [props[_key(s)] for s in props.get(_key(target), {}).get(vocab.OA + "hasSelector", [])]
             quote = next((s[vocab.OA + "exact"][0].value for s in selectors if vocab.OA + "exact" in s), "")
             position = next((s for s in selectors if vocab.OA + "start" in s), None)
             if position:
@@ -313,12 +378,13 @@ def _all_different(individuals: list[str]) -> list[ox.Triple]:
     return triples
 
 
-def _labels(by_graph: dict[str, list[ox.Triple]]) -> dict[str, str]:
+def _labels(by_graph: dict[str, list[ox.Triple]], keep: set[str] | None = None) -> dict[str, str]:
     labels = {}
     for graph, triples in by_graph.items():
         if graph.startswith(vocab.GRAPH + "provenance/"):
             continue
         for t in triples:
-            if t.predicate.value == vocab.RDFS + "label" and isinstance(t.object, ox.Literal):
+            if t.predicate.value == vocab.RDFS + "label" and isinstance(t.object, ox.Literal) and (
+                    keep is None or t.subject.value in keep or not t.subject.value.startswith(vocab.ID)):
                 labels.setdefault(t.subject.value, t.object.value)
     return labels

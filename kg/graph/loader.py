@@ -69,15 +69,20 @@ def ontology_quads(ontology: list[ox.Triple]) -> list[ox.Quad]:
 
 
 def build_quads(corpus: Corpus, anchors: dict[str, dict[str, Anchor]], ontology: list[ox.Quad]) -> list[ox.Quad]:
-    """The whole dataset: ontology, registry, and per source its facts and their evidence."""
-    quads = list(ontology)
-    registry = ox.NamedNode(vocab.GRAPH_ENTITIES)
-    for entity in corpus.entities.values():
-        quads += (ox.Quad(*t, registry) for t in entity_triples(entity))
-    registry_provenance = ox.NamedNode(vocab.provenance_graph("entity-registry"))
-    quads += (ox.Quad(*t, registry_provenance) for t in _registry_description())
+    """The whole dataset in one process: ontology, registry, and per source its facts and their evidence
+    (``kg build`` builds the sources in worker processes instead: :mod:`kg.graph.chunks`)."""
+    quads = list(ontology) + registry_quads(corpus)
     for source in corpus.sources:
         quads += source_quads(source, anchors[source.source_id])
+    return quads
+
+
+def registry_quads(corpus: Corpus) -> list[ox.Quad]:
+    """The entity registry (``graph/entities``) and its description."""
+    registry = ox.NamedNode(vocab.GRAPH_ENTITIES)
+    quads = [ox.Quad(*t, registry) for entity in corpus.entities.values() for t in entity_triples(entity)]
+    registry_provenance = ox.NamedNode(vocab.provenance_graph("entity-registry"))
+    quads += (ox.Quad(*t, registry_provenance) for t in _registry_description())
     return quads
 
 
@@ -107,9 +112,9 @@ def _registry_description() -> Iterator[Triple]:
 
 def fact_triples(fact: Fact) -> Iterator[Triple]:
     """The triples one fact asserts: its subject's types, label and property values."""
-    subject = ox.NamedNode(vocab.entity_iri(fact.subject))
+    subject = _node(vocab.ID + fact.subject)
     for cls in fact.types:
-        yield subject, RDF.type, ox.NamedNode(cls)
+        yield subject, RDF.type, _node(cls)
     if fact.label:
         yield subject, RDFS.label, literal(fact.label, lang="en")
     for assertion in fact.assertions:
@@ -118,12 +123,12 @@ def fact_triples(fact: Fact) -> Iterator[Triple]:
 
 def _assertion_triples(subject: ox.NamedNode, assertion: Assertion, time_base: tuple[str, str] | None
                        ) -> Iterator[Triple]:
-    predicate = ox.NamedNode(assertion.predicate)
+    predicate = _node(assertion.predicate)
     value = assertion.value
     if isinstance(value, TimeSpec):
         if value.key is not None and time_base is not None:
             # a data row's date: one node per row and date, described by that row's fact only
-            node = ox.NamedNode(vocab.time_iri(time_base[0], *value.key))
+            node = _node(vocab.time_iri(time_base[0], *value.key))
             yield subject, predicate, node
             if value.key[0] == time_base[1]:
                 yield from time_triples(node, value)
@@ -195,11 +200,24 @@ def time_label(spec: TimeSpec) -> str:
     return f"{iso} ({spec.expression})" if spec.expression else iso
 
 
+_NODES: dict[str, ox.NamedNode] = {}
+
+
+def _node(iri: str) -> ox.NamedNode:
+    """A NamedNode, made once per IRI (a large build names the same states and terms millions of times)."""
+    node = _NODES.get(iri)
+    if node is None:
+        if len(_NODES) > 500_000:
+            _NODES.clear()
+        node = _NODES[iri] = ox.NamedNode(iri)
+    return node
+
+
 def _term(value: Value) -> Term:
     if isinstance(value, EntityRef):
-        return ox.NamedNode(vocab.entity_iri(value.entity_id))
+        return _node(vocab.ID + value.entity_id)
     if isinstance(value, TermRef):
-        return ox.NamedNode(value.iri)
+        return _node(value.iri)
     if isinstance(value, Text):
         return _literal(value)
     raise TypeError(f"no RDF term for {value!r}")  # pragma: no cover - TimeSpec handled by caller
@@ -211,18 +229,21 @@ def _literal(text: Text) -> ox.Literal:
     return literal(text.value, datatype=ox.NamedNode(text.datatype) if text.datatype else None)
 
 
-def source_quads(source: Source, anchors: dict[str, Anchor]) -> list[ox.Quad]:
-    """One source's facts graph and provenance graph. Facts that share a fact id (a data row's several
-    subjects) share one annotation; a triple is reified once per source, whatever asserts it."""
+def source_quads(source: Source, anchors: dict[str, Anchor], facts: list[Fact] | None = None,
+                 describe: bool = True) -> list[ox.Quad]:
+    """One source's facts graph and provenance graph (of ``facts`` only, when given: a slice that a worker
+    builds, :mod:`kg.graph.chunks`; ``describe`` adds the source document's description). Facts that share a
+    fact id (a data row's several subjects) share one annotation; a triple is reified once per source (per
+    slice: slices are joined without duplicates), whatever asserts it."""
     graph = ox.NamedNode(vocab.source_graph(source.source_id))
     provenance = ox.NamedNode(vocab.provenance_graph(source.source_id))
     doc = ox.NamedNode(vocab.source_iri(source.source_id))
     activity = ox.NamedNode(f"{vocab.ID}activity/load/{source.source_id}")
-    quads = [ox.Quad(*t, provenance) for t in _source_description(source, doc, graph, activity)]
+    quads = [ox.Quad(*t, provenance) for t in _source_description(source, doc, graph, activity)] if describe else []
     annotated: set[str] = set()
     bodies: set[tuple[ox.NamedNode, ox.NamedNode]] = set()
     statements: set[ox.NamedNode] = set()
-    for fact in source.facts:
+    for fact in source.facts if facts is None else facts:
         annotation = ox.NamedNode(vocab.fact_iri(source.source_id, fact.fact_id))
         if fact.fact_id not in annotated:
             annotated.add(fact.fact_id)

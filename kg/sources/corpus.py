@@ -97,7 +97,7 @@ def coverage_reports(settings: Settings, source_ids: list[str] | None = None
     grounding = ground_corpus(corpus, settings.text_path or [])
     reports: list[tuple[str, CoverageReport | None]] = []
     for source in corpus.sources:
-        if (source_ids and source.source_id not in source_ids) or (not source_ids and source.kind == "reference") \
+        if (source_ids and source.source_id not in source_ids) or (not source_ids and source.kind in ("reference", "coding-sheet")) \
                 or source.is_tabular:
             continue
         text = find_text(source, settings.text_path or [])
