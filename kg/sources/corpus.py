@@ -97,8 +97,9 @@ def coverage_reports(settings: Settings, source_ids: list[str] | None = None
     grounding = ground_corpus(corpus, settings.text_path or [])
     reports: list[tuple[str, CoverageReport | None]] = []
     for source in corpus.sources:
-        if (source_ids and source.source_id not in source_ids) or (not source_ids and source.kind in ("reference", "coding-sheet")) \
-                or source.is_tabular:
+        quoted_selectively = source.kind in ("reference", "coding-sheet")
+        if source.is_tabular or (source_ids and source.source_id not in source_ids) or (
+                not source_ids and quoted_selectively):
             continue
         text = find_text(source, settings.text_path or [])
         report = None if text is None else sentence_coverage(
