@@ -38,10 +38,19 @@ _PROJECTION_END = {"WHERE", "FROM"}
 _GROUP_END = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"}
 
 
+PAGE_LIMIT, PAGE_OFFSET = "__limit__", "__offset__"  # the paging of a query whose header says "paging: true"
+
+
 def bind_parameters(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """``query`` with every parameter variable (``?name`` for ``name`` in ``bindings``) replaced by its term."""
+    """``query`` with every parameter variable (``?name`` for ``name`` in ``bindings``) replaced by its term,
+    and, where the bindings page it, ``LIMIT n`` / ``OFFSET m`` appended (SPARQL takes no variable there;
+    n and m are whole numbers checked by :func:`kg.query.catalogue.bind`, written back from Python ints)."""
+    paging = "".join(f"\n{word} {int(bindings[key].value)}" for key, word in ((PAGE_LIMIT, "LIMIT"),
+                                                                            (PAGE_OFFSET, "OFFSET"))
+                     if key in bindings)
+    bindings = {k: v for k, v in bindings.items() if k not in (PAGE_LIMIT, PAGE_OFFSET)}
     if not bindings:
-        return query
+        return query + paging
     terms = {}
     for name, term in bindings.items():
         if not isinstance(term, ox.NamedNode | ox.Literal):
@@ -76,7 +85,7 @@ def bind_parameters(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal
         out.append(text)
         if kind != "comment" and not text.isspace():
             previous = text.upper()
-    return "".join(out)
+    return "".join(out) + paging
 
 
 def blank_out_text(query: str) -> str:

@@ -38,7 +38,7 @@ import yaml
 
 from kg import vocab
 from kg.errors import InputError
-from kg.query.binding import without_comment_lines
+from kg.query.binding import PAGE_LIMIT, PAGE_OFFSET, without_comment_lines
 
 PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri|_date)?\b")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -53,7 +53,7 @@ class Param:
 
     name: str
     variable: str
-    kind: str  # "iri", "date" or "literal"
+    kind: str  # "iri", "date", "literal", or "page" (limit and offset: paging: true in the header)
     default: str | None = None
 
 
@@ -98,6 +98,9 @@ def parse_query_file(path: Path) -> StoredQuery:
         name, suffix = match.group(1), match.group(2) or ""
         kind = {"_iri": "iri", "_date": "date"}.get(suffix, "literal")
         params.setdefault(name, Param(name, f"_{name}{suffix}", kind, defaults.get(name)))
+    if header.get("paging"):  # LIMIT/OFFSET parameters, for answers that can run to thousands of rows
+        for name, variable in (("limit", PAGE_LIMIT), ("offset", PAGE_OFFSET)):
+            params[name] = Param(name, variable, "page", defaults.get(name))
     tags = header.get("tags") or []
     aliases = header.get("aliases") or []
     columns = header.get("columns") or []
@@ -192,6 +195,10 @@ def bind(query: StoredQuery, values: dict[str, str], resolve: Resolver | None = 
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
     for param in query.params:
         raw = values.get(param.name, param.default)
+        if param.kind == "page":
+            if raw not in (None, ""):
+                bindings[param.variable] = page_term(raw, param.name)
+            continue
         if raw is None:
             raise InputError(f"query {query.name!r} needs --param {param.name}=VALUE")
         if param.kind == "iri":
@@ -202,6 +209,17 @@ def bind(query: StoredQuery, values: dict[str, str], resolve: Resolver | None = 
         else:
             bindings[param.variable] = ox.Literal(raw)
     return bindings
+
+
+MAX_PAGE = 10_000_000
+
+
+def page_term(raw: str, what: str) -> ox.Literal:
+    """A LIMIT or OFFSET: a whole number from 0 to 10 million, as an xsd:integer."""
+    text = str(raw).strip()
+    if not text.isdigit() or int(text) > MAX_PAGE:
+        raise InputError(f"{what}: {raw!r} is not a whole number from 0 to {MAX_PAGE:,}")
+    return ox.Literal(str(int(text)), datatype=ox.NamedNode(vocab.XSD + "integer"))
 
 
 def date_term(raw: str, what: str) -> ox.Literal:
