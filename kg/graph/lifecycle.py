@@ -350,6 +350,16 @@ def _period_triples(periods: list[Period]) -> Iterable[tuple]:
                           ("endEarliest", period.end.earliest), ("endLatest", period.end.latest)):
             if day is not None:
                 yield subject, node(_K + name), when(day)
+        yield subject, node(_K + "periodSpan"), ox.Literal(f"{_endpoint(period.start)}/{_endpoint(period.end)}")
+
+
+def _endpoint(bounds: Bounds) -> str:
+    """A start or an end as it reads: its day, or first..last day, or '..' where nothing fixes it."""
+    if not bounds.dated:
+        return ".."
+    first = bounds.earliest.isoformat() if bounds.earliest else ""
+    last = bounds.latest.isoformat() if bounds.latest else ""
+    return first if first == last else f"{first}..{last}"
 
 
 def _provenance(inputs: list[str]) -> list[ox.Quad]:
