@@ -160,7 +160,7 @@ def test_serve_refuses_deep_nesting_before_the_engine_and_survives(served):
     assert code == 400 and "nests brackets 5000 levels deep; the limit is 64" in body
     optionals = " ".join(f"OPTIONAL {{ ?s ?p ?o{i} }}" for i in range(300))
     code, body, _ = status_of(base, "SELECT * WHERE { ?s ?p ?o " + optionals + " }")
-    assert code == 400 and "the limit is 128" in body
+    assert code == 400 and "the limit is 176" in body
     assert process.poll() is None
     assert count(base, TOUR_STOPS) == 5
 
