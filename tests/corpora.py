@@ -64,6 +64,9 @@ CORPORA: dict[str, FixtureCorpus] = {c.name: c for c in (
     FixtureCorpus("official-texts", (*ARTICLE_CORPUS, *UK_RAA_TEXTS, *GCAP_TEXTS),
                   description="the article, the references and the official texts on the Japan–UK Reciprocal "
                               "Access Agreement and GCAP (../shared/sources/corpus)"),
+    FixtureCorpus("table-source", ARTICLE_CORPUS, ("table-source",),
+                  description="the article and an invented table of pacts read through a mapping "
+                              "(tests/fixtures/valid/table-source: ATOP's member rows in miniature)"),
     FixtureCorpus("scoped-absence", ARTICLE_CORPUS, ("scoped-absence",),
                   description="the article and a stated absence scoped to the Japan–UK access agreement"),
 )}
