@@ -1,4 +1,5 @@
-"""kg export, kg diagram, kg docs, kg site: the graph as files, a map, documentation and a site."""
+"""kg export, kg diagram, kg timeline-chart, kg docs, kg site: the graph as files, a map, a timeline chart,
+documentation and a site."""
 
 from __future__ import annotations
 
@@ -75,6 +76,44 @@ def run_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def timeline_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", default="state/japan", help="the state whose arrangements are drawn, by id or IRI "
+                   "(default: state/japan)")
+    p.add_argument("--out", help="output SVG file (default: standard output)")
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    """kg timeline-chart [--state ID] [--out PATH]."""
+    from kg import vocab
+    from kg.publish.timeline import draw_timeline, load_timeline
+    from kg.query.store import open_oxigraph
+
+    settings = settings_of(args)
+    out = Path(args.out) if args.out else None
+    if out:
+        from kg.builds import refuse_build_file
+
+        assert settings.build_dir is not None
+        refuse_build_file(out, settings.build_dir)
+    state = args.state if "://" in args.state else vocab.entity_iri(args.state)
+    timeline = load_timeline(open_oxigraph(settings.dataset_file), state)
+    if timeline.empty:
+        err(f"kg timeline-chart: warning: the graph records no dated arrangement of {timeline.state_label} "
+            "with a partner; the chart is empty")
+    data = draw_timeline(timeline)
+    if out:
+        from kg.atomic import write_output
+
+        write_output(out, data)
+        first, last = timeline.years()
+        print(f"wrote {out} ({len(timeline.rows)} partners, "
+              f"{len({b.arrangement for r in timeline.rows for b in r.bars})} arrangements, {first}-{last})",
+              file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
 def docs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="directory for ontology.html and context.jsonld (default: build/docs); "
                    "void.ttl goes beside the dataset")
@@ -113,6 +152,8 @@ COMMANDS = (
             export_arguments),
     Command("diagram", "draw the partnership map from the graph (Graphviz)", run_diagram, diagram_arguments,
             extra="site"),
+    Command("timeline-chart", "draw the state's arrangements by partner over time from the graph (SVG)",
+            run_timeline, timeline_arguments),
     Command("docs", "ontology documentation (pyLODE), JSON-LD context and VoID description", run_docs,
             docs_arguments, extra="site"),
     Command("site", "generate the static site: map, partner pages, queries, ontology docs", run_site,
