@@ -62,7 +62,7 @@ def test_every_page_is_there(site, built):
     assert {p.stem for p in (site / "queries").glob("*.html")} == set(catalogue(built.queries_dir)) | {"index"}
     assert {p.stem for p in (site / "sources").glob("*.html")} == {
         ARTICLE, "reference-notes", "reference-tour-2023-01", "reference-wikidata-ids", "reference-memberships"}
-    for name in ("index.html", "map.svg", "assets/site.css", "ontology/index.html", "ontology/kgo.ttl",
+    for name in ("index.html", "map.svg", "timeline.svg", "assets/site.css", "ontology/index.html", "ontology/kgo.ttl",
                  "ontology/context.jsonld", "data/dataset.nq", "data/void.ttl", ".kg-site"):
         assert (site / name).is_file(), name
     assert (site / "data" / "dataset.nq").read_bytes() == built.dataset_file.read_bytes()
@@ -179,6 +179,22 @@ def test_map_is_inline_and_links_to_partner_pages(site):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "<svg" in index and 'xlink:href="partners/state-united-kingdom.html"' in index
     assert "<?xml" not in index and 'id="empty-map"' not in index
+
+
+def test_timeline_chart_is_inline_links_to_partner_pages_and_is_the_graphs(site, built):
+    from kg.publish.site import partner_page
+    from kg.publish.timeline import draw_timeline, load_timeline, recorded_digest
+    from kg.query.store import open_oxigraph
+
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="timeline"' in index and 'href="timeline.svg"' in index
+    chart = load_timeline(open_oxigraph(built.dataset_file))
+    assert recorded_digest((site / "timeline.svg").read_bytes()) == chart.digest() == recorded_digest(index[
+        index.index('id="timeline"'):])
+    section = index[index.index('id="timeline"'):index.index('id="pledges"')]
+    linked = set(re.findall(r'<a href="(partners/[^"]+)"', section))
+    assert linked == {partner_page(r.iri) for r in chart.rows if (site / partner_page(r.iri)).is_file()} and linked
+    assert (site / "timeline.svg").read_bytes() != draw_timeline(chart)  # the site's copy links partners
 
 
 def test_everything_is_escaped(built, tmp_path):

@@ -3,7 +3,8 @@
 Pages (Jinja2 templates in ``kg/publish/templates/``, every value escaped):
 
 * ``index.html``: the partnership map (the SVG of :mod:`kg.publish.diagram`, inline, each partner and edge
-  a link), the headline answer, the partners, the sources, the downloads;
+  a link), the timeline chart of :mod:`kg.publish.timeline` (``timeline.svg``, inline, each partner a
+  link), the headline answer, the partners, the sources, the downloads;
 * ``partners/<id>.html``: one page per partner: pledge status in three values with the deciding
   quotes, arrangements with the state, obligations, stated absences, Wikidata identity and a
   reasoner's inferences where the graph has them, and every fact that mentions the partner;
@@ -39,6 +40,7 @@ from kg.publish.diagram import draw, slug
 from kg.publish.docs import ontology_html, require
 from kg.publish.evidence import EvidenceIndex, Fact, load_evidence
 from kg.publish.network import NOT_RECORDED, PLEDGED, STATED_NONE, Network, load_network
+from kg.publish.timeline import draw_timeline, load_timeline
 
 MARKER = ".kg-site"
 PLEDGE_EXPLAINED = {
@@ -219,8 +221,13 @@ def _write_site(settings: Settings, store: ox.Store, root: Path) -> SiteReport:
     partner_iris = {p.iri for p in network.partners}  # other parties (e.g. an organisation) have no page
     svg = draw(network, "svg", link=lambda iri: partner_page(iri) if iri in partner_iris else None)
     writer.write("map.svg", svg)
+    # the timeline chart: the same partners over time (kg/publish/timeline.py)
+    timeline = load_timeline(store, network.state.iri)
+    timeline_svg = draw_timeline(timeline, link=lambda iri: partner_page(iri) if iri in partner_iris else None)
+    writer.write("timeline.svg", timeline_svg)
     writer.page("index.html", "index.html.j2", network=network, map_svg=_inline_svg(svg), headline=headline,
-                explained=PLEDGE_EXPLAINED, queries=queries, empty=network.empty)
+                explained=PLEDGE_EXPLAINED, queries=queries, empty=network.empty,
+                timeline_svg=_inline_svg(timeline_svg), timeline=timeline)
 
     # sources: every passage the pages above quote, in text order
     for source_id, source in sorted(evidence.sources.items()):
