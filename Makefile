@@ -65,6 +65,8 @@ site: build
 regen: build
 	@scripts/system-deps.sh graphviz
 	$(BIN)/kg diagram --out docs/partnership-map.svg
+	@# drawn from the whole graph: the datasets of ../shared/datasets must be there (tests/test_datasets.py)
+	$(BIN)/kg timeline-chart --out docs/timeline.svg
 	$(BIN)/kg docs
 	cp build/docs/context.jsonld ontology/context.jsonld
 
