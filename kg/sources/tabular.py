@@ -2,7 +2,7 @@
 
 A tabular source is a directory with ``source.yaml`` (the table's file, SHA-256, version and citation:
 ``schemas/table-source.schema.json``) and ``mapping.yaml`` (which columns make which entities and
-property values: ``schemas/mapping.schema.json``; docs/sources.md explains it with the real
+property values: ``schemas/mapping.schema.json``; docs/datasets.md explains it with the real
 mappings of ATOP, DCAD and COW). No Python code is specific to one dataset.
 
 Every row of the table is one piece of evidence, like a quote: its text, its line, its character
