@@ -277,10 +277,13 @@ def test_kg_texts_adds_to_the_shared_folders(monkeypatch, tmp_path):
     from kg.config import default_text_path
 
     monkeypatch.setenv("KG_TEXTS", os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
+    monkeypatch.delenv("KG_SKIP_DATASETS", raising=False)  # set for the test session (tests/conftest.py)
     path = default_text_path(ROOT)
     assert path[:2] == [tmp_path / "a", tmp_path / "b"]
     assert path[2:] == [ROOT.parent / "shared" / "sources", ROOT.parent / "shared" / "reference",
                         ROOT.parent / "shared" / "datasets"]
+    monkeypatch.setenv("KG_SKIP_DATASETS", "1")  # the published datasets left out on purpose
+    assert default_text_path(ROOT)[2:] == [ROOT.parent / "shared" / "sources", ROOT.parent / "shared" / "reference"]
     assert default_text_path(ROOT, [tmp_path / "c"])[0] == tmp_path / "c"
 
 
