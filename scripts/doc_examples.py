@@ -21,6 +21,10 @@ not found, such a block keeps its previous output (``make docs`` says so) and
 ``tests/test_doc_examples.py`` skips it with the reason. ``KG_DOC_EXAMPLES`` selects which blocks run:
 ``all`` (default), ``texts`` (only those that need the texts; the others keep their output) or
 ``no-texts``.
+
+The examples leave out the published datasets (``KG_SKIP_DATASETS=1``, as the tests do): their four
+million quads take minutes to build, and the examples show the curated sources; the datasets' own
+figures are in docs/datasets.md and docs/performance.md (benchmarks/real_graph.py).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ skipped: list[str] = []  # examples that were not run (they need the texts, whic
 def texts_path() -> list[Path]:
     """The source texts' search path, as the project resolves it (KG_TEXTS, else ../shared)."""
     sys.path.insert(0, str(ROOT))
+    os.environ["KG_SKIP_DATASETS"] = "1"
     from kg.config import default_text_path
 
     return default_text_path(ROOT)
@@ -72,7 +77,8 @@ def environment(directory: Path) -> dict[str, str]:
     """Where the examples run: the scratch project, this Python's kg on the PATH, 80 columns."""
     env = dict(os.environ)
     env.update(KG_HOME=str(directory), KG_TEXTS=os.pathsep.join(map(str, texts_path())), COLUMNS="80",
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", PYTHONIOENCODING="utf-8")
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", PYTHONIOENCODING="utf-8",
+               KG_SKIP_DATASETS="1")
     env.pop("KG_REQUIRE_TEXTS", None)
     return env
 

@@ -222,6 +222,19 @@ def test_the_committed_timeline_chart_is_drawn_from_this_graph(dataset_store):
     assert chart.years()[0] <= 1902
 
 
+def test_the_committed_map_is_drawn_from_this_graph(dataset_build, dataset_store):
+    """docs/partnership-map.svg records the digest of the DOT it was drawn from: `make regen` redraws it
+    from a build of every source of data/, the datasets included (tests/test_diagram.py checks how the
+    map is drawn, on the curated sources)."""
+    from kg.publish.diagram import dot_source, recorded_digest
+    from kg.publish.network import load_network
+
+    network = load_network(dataset_store, dataset_build.queries_dir)
+    assert recorded_digest((ROOT / "docs" / "partnership-map.svg").read_bytes()) == \
+        recorded_digest(dot_source(network)), \
+        "docs/partnership-map.svg is out of date with the graph: run `make regen` (with ../shared/datasets), commit it"
+
+
 def test_the_map_and_the_site_cover_every_state_with_an_arrangement_with_japan(dataset_build, dataset_store):
     """The site's partner pages and the map are the network's partners (kg/publish/network.py): every
     state that is a party to an arrangement with Japan, from any source, is one."""
