@@ -12,8 +12,7 @@ import yaml
 
 def _compile(cues: list[str]) -> re.Pattern:
     """One case-insensitive pattern matching any cue on word boundaries."""
-    return re.compile("|".join(rf"(?<![\w-])(?:{c})(?![\w])" if c[-1].isalnum() or c.endswith(")")
-                               else rf"(?<![\w-])(?:{c})" for c in cues), re.IGNORECASE)
+    return re.compile("|".join(rf"(?<![\w-])(?:{c})(?!\w)" for c in cues), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
