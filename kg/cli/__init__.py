@@ -1,7 +1,8 @@
 """Command-line interface: parses arguments, calls the pipeline's modules, prints. No logic of its own.
 
 Each command is declared (name, help, arguments) beside its handler in the module of its group:
-:mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.proposing` (propose, review, accept), :mod:`~kg.cli.linking` (link, wikidata),
+:mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.proposing` (propose, review, accept),
+:mod:`~kg.cli.linking` (link, wikidata),
 :mod:`~kg.cli.querying` (queries, query, sparql, evidence, entities), :mod:`~kg.cli.serving` (serve, push),
 :mod:`~kg.cli.checking` (reason, validate), :mod:`~kg.cli.publishing` (export, diagram, docs, site).
 Handlers import what they use when they run, so a command loads only its own stage.

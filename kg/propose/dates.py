@@ -22,7 +22,8 @@ MONTHS = ("January|February|March|April|May|June|July|August|September|October|N
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _PATTERNS = [
     # a day: "September 28, 2021", "on 12 January 2023", "On April 17"
-    ("day", rf"(?:on )?(?:(?:{MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})(?: \d{{4}})?)"),
+    ("day", rf"(?:on )?(?:(?:{MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
+            rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:{MONTHS})(?: \d{{4}})?)"),
     ("day", r"\d{4}-\d{2}-\d{2}"),
     ("relative", rf"(?:on |last |this (?:past )?)?(?:{WEEKDAYS})"),
     ("relative", r"(?:last|next|this) (?:week|month|year)(?:['’]s)?|(?:earlier|later) this (?:year|month|week)"),
@@ -51,7 +52,8 @@ def find_expressions(text: str, start: int = 0, end: int | None = None) -> list[
     for match in _FIND.finditer(text, start, len(text) if end is None else end):
         group = next(i for i, (_, _) in enumerate(_PATTERNS) if match.group(f"g{i}"))
         words = match.group(0)
-        if _PATTERNS[group][0] == "month" and words.strip().lower() in {"may", "march"} and not _month_context(text, match):
+        if (_PATTERNS[group][0] == "month" and words.strip().lower() in {"may", "march"}
+                and not _month_context(text, match)):
             continue  # "may" the verb, "march" the noun
         found.append(Expression(match.start(), match.end(), words, _PATTERNS[group][0]))
     return found
@@ -61,7 +63,7 @@ def _month_context(text: str, match: re.Match) -> bool:
     """"May" is a month only when written with a capital and after a preposition of time."""
     words = match.group(0)
     before = text[max(0, match.start() - 12):match.start()].lower().split()
-    return words[:1].isupper() and (bool(before) and before[-1] in {"in", "since", "by", "until", "of", "early", "late"})
+    return words[:1].isupper() and bool(before) and before[-1] in {"in", "since", "by", "until", "of", "early", "late"}
 
 
 @cache
@@ -89,7 +91,7 @@ def resolve_at(expression: str, base: date, prefer: str = "past") -> Resolved | 
     if lowered in {"today", "this afternoon", "this morning", "this evening", "tonight", "just now"}:
         return Resolved(base, base, "day")
     if lowered.startswith(("earlier this year", "later this year", "this year")) or re.fullmatch(
-            r"(?:this )?(?:past )?(?:summer|spring|autumn|fall|winter)|this (?:past )?(?:summer|spring|autumn|fall|winter)",
+            r"(?:this )?(?:past )?(?:summer|spring|autumn|fall|winter)",
             lowered):
         return Resolved(date(base.year, 1, 1), date(base.year, 12, 31), "year")
     if lowered in {"earlier this month", "later this month"}:
@@ -171,7 +173,8 @@ def publication_window(earliest: date | None, latest: date | None) -> dict | Non
     return out
 
 
-DATE_LINE = re.compile(rf"^\s*(?:date\s+)?(?:(?:{MONTHS}) \d{{1,2}},? \d{{4}}|\d{{1,2}} (?:{MONTHS}) \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+DATE_LINE = re.compile(rf"^\s*(?:date\s+)?(?:(?:{MONTHS}) \d{{1,2}},? \d{{4}}|\d{{1,2}} (?:{MONTHS}) \d{{4}}"
+                       rf"|\d{{4}}-\d{{2}}-\d{{2}})\b",
                        re.IGNORECASE)
 
 

@@ -258,7 +258,7 @@ def _entity_map(extraction: Extraction, proposed: dict[str, Node], curated: dict
             by_name.setdefault(_name_key(label), entity_id)
     out = {}
     for entity_id, label in new_labels.items():
-        if entity_id not in curated_ids and entity_id.startswith(ENTITY_KINDS + ("position/",)):
+        if entity_id not in curated_ids and entity_id.startswith((*ENTITY_KINDS, "position/")):
             match = by_name.get(_name_key(label))
             if match:
                 out[entity_id] = match
@@ -302,7 +302,8 @@ def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 def _align_by_span(proposed: dict[str, Node], curated: dict[str, Node], kind: str) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
-    for node in sorted((n for n in proposed.values() if n.fact_type == kind), key=lambda n: n.spans[0] if n.spans else (0, 0)):
+    ofkind = [n for n in proposed.values() if n.fact_type == kind]
+    for node in sorted(ofkind, key=lambda n: n.spans[0] if n.spans else (0, 0)):
         best, best_overlap = None, 0
         for key, c in curated.items():
             if c.fact_type != kind or key in used:
@@ -455,7 +456,8 @@ def table(evaluations: list[Evaluation]) -> str:
     lines += [header, "-" * len(header)]
     for e in rows:
         name = ("* " if e.kept_aside else "  ") + e.source_id
-        lines.append(f"{name:<{width}} {e.proposals:>9} " + " ".join(f"{_cell(e.fact_types[t]):>10}" for t in FACT_TYPES))
+        cells = " ".join(f"{_cell(e.fact_types[t]):>10}" for t in FACT_TYPES)
+        lines.append(f"{name:<{width}} {e.proposals:>9} {cells}")
     lines.append("")
     lines.append(f"target: precision >= {TARGET['precision']} and recall >= {TARGET['recall']} over the arrangement "
                  "nodes and the event, date and party slots, on the kept-aside texts")

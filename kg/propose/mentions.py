@@ -262,7 +262,7 @@ class _Resolver:
         # "... of Japan"
         right_end = end
         if end + 1 < len(self.doc) and self.doc[end].text == "of":
-            after = [m for m in self.out.mentions if m.kind == "state" and m.start == self.doc[end + 1].idx
+            after = [m for m in self.out.mentions if (m.kind == "state" and m.start == self.doc[end + 1].idx)
                      or (m.kind == "state" and end + 2 < len(self.doc) and self.doc[end + 1].lower_ == "the"
                          and m.start == self.doc[end + 2].idx)]
             if after:
@@ -323,7 +323,8 @@ class _Resolver:
     def _person_after(self, i: int) -> tuple[str | None, int]:
         while i < len(self.doc) and (self.doc[i].text in lexicon().honorifics or self.doc[i].text in {"Rt", "Hon"}):
             i += 1
-        known = [m for m in self.out.mentions if m.kind == "person" and i < len(self.doc) and m.start == self.doc[i].idx]
+        at = self.doc[i].idx if i < len(self.doc) else -1
+        known = [m for m in self.out.mentions if m.kind == "person" and m.start == at]
         if known:
             end = self.doc.char_span(known[0].start, known[0].end, alignment_mode="expand").end
             return known[0].entity_id, end

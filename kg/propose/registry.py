@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import vocab
-from kg.sources.model import Corpus, EntityRef, Text, TermRef
+from kg.sources.model import Corpus, EntityRef, TermRef, Text
 
 ARRANGEMENT_CLASSES = {"SecurityArrangement", "TreatyAlliance", "ReciprocalAccessAgreement",
                        "InformationSecurityAgreement", "DefenceCooperationAgreement", "JointDevelopmentProgramme",
-                       "ActionPlan", "StrategicPartnership", "SecurityTalks", "AcquisitionCrossServicingAgreement"}
+                       "ActionPlan", "StrategicPartnership", "SecurityTalks"}
 LIFECYCLE_CLASSES = {"Announcement", "NegotiationLaunch", "AgreementInPrinciple", "Adoption", "Signing",
                      "Ratification", "ExchangeOfNotes", "EntryIntoForce", "Suspension", "Termination", "Supersession"}
 # The kind of an entity, from its id's prefix (the registry's convention: kind/slug).

@@ -8,6 +8,7 @@ clicking a fact shows its words.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def review_page(directory: Path, text_path: list[Path]) -> str:
         for name, value in (fact.get("set") or {}).items():
             shown = ", ".join(map(_show, value)) if isinstance(value, list) else _show(value)
             values.append((name, shown))
-        rows.append({"id": fact.get("id"), "about": fact.get("about"), "type": fact.get("a"), "label": fact.get("label"),
+        rows.append({"id": fact.get("id"), "about": fact.get("about"), "type": fact.get("a"),
+                     "label": fact.get("label"),
                      "quote": fact.get("quote"), "fields": values, "status": proposal.get("status", "accepted"),
                      "confidence": float(proposal.get("confidence", 1.0)), "rule": proposal.get("rule", "curated"),
                      "cue": proposal.get("cue")})
@@ -69,7 +71,7 @@ def _segments(text: str, spans: dict[str, tuple[int, int]]) -> list[dict]:
     """The text cut at every quote's ends; each piece with the facts whose quotes cover it."""
     cuts = sorted({0, len(text), *(s for s, _ in spans.values()), *(e for _, e in spans.values())})
     out = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         covering = [f for f, (s, e) in spans.items() if s <= start and end <= e]
         out.append({"text": text[start:end], "facts": covering})
     return out

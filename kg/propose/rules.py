@@ -13,6 +13,7 @@ or, for a long one, the clauses around the cue.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,7 +40,8 @@ RESULTING_STATUS = {"Announcement": "Planned", "NegotiationLaunch": "UnderNegoti
                     "AgreementInPrinciple": "AgreedInPrinciple", "Adoption": "Agreed", "Signing": "Signed",
                     "Ratification": "Approved", "ExchangeOfNotes": "Approved", "EntryIntoForce": "InForce",
                     "Suspension": "Suspended", "Termination": "Terminated", "Supersession": "Superseded"}
-STATUS_LABEL = {"Planned": "planned", "UnderNegotiation": "under negotiation", "AgreedInPrinciple": "agreed in principle",
+STATUS_LABEL = {"Planned": "planned", "UnderNegotiation": "under negotiation",
+                "AgreedInPrinciple": "agreed in principle",
                 "Agreed": "agreed", "Signed": "signed", "Approved": "approved", "InForce": "in force",
                 "Suspended": "suspended", "Terminated": "terminated", "Superseded": "superseded"}
 KIND_PHRASE = {"kindDefence": "help defend", "kindExtendedNuclearDeterrence": "extend nuclear deterrence to",
@@ -55,11 +57,12 @@ CONFIDENCE = {"arrangement-name": 0.9, "arrangement-cue": 0.8, "lifecycle-cue": 
 GROUP_WORDS = re.compile(r"\b(?:the two (?:ministers|leaders|countries|governments|sides)|both (?:leaders|ministers|"
                          r"countries|sides)|the leaders|the ministers|the three (?:ministers|leaders|countries))\b",
                          re.IGNORECASE)
-CLAUSE_SPLIT = re.compile(r"(?:,? and |; |, while |, but )(?=(?:also |then |later )?[a-z]+(?:ed|ged|ned)\b)")
+CLAUSE_SPLIT = re.compile(r"(?:,? and |; )(?=(?:also |then |later )?[a-z]+(?:ed|ged|ned)\b)|, (?:while|but|whereas) ")
 EXCLUDING = re.compile(r"\b(?:unlike|rather than(?: with)?|instead of|except(?: for)?|other than)(?:\s+the)?\s*$",
                        re.IGNORECASE)
 ADVERSARY = re.compile(r"\b(?:deter|against|blamed|blame|threats? from|confront|counter|invasion of)(?:\s+the)?\s*$",
                        re.IGNORECASE)
+NOT_THE_EVENT = re.compile(r"\b(?:for|towards?|aimed at|early)\s+(?:an?\s+|the\s+|its\s+)?(?:early\s+)?$")
 PRONOUN_START = re.compile(r"^(?:He|She|They|It|The two|Both)\b")
 
 
@@ -162,8 +165,9 @@ class _Run:
 
     def _clause(self, sentence: Sentence, at: int) -> tuple[int, int]:
         """The clause of a sentence around an offset (split at a coordinated verb: ", and agreed ...")."""
-        cuts = [sentence.start] + [sentence.start + m.start() for m in CLAUSE_SPLIT.finditer(sentence.text)] + [sentence.end]
-        for left, right in zip(cuts, cuts[1:], strict=False):
+        splits = [sentence.start + m.start() for m in CLAUSE_SPLIT.finditer(sentence.text)]
+        cuts = [sentence.start, *splits, sentence.end]
+        for left, right in itertools.pairwise(cuts):
             if left <= at < right:
                 return left, right
         return sentence.start, sentence.end
@@ -187,7 +191,8 @@ class _Run:
         return [m.entity_id for m in self._mentions(start, end, "state")
                 if EXCLUDING.search(self.d.text[max(start, m.start - 30):m.start])]
 
-    def _time(self, sentence: Sentence, focus: tuple[int, int], future: bool) -> tuple[dict | None, str]:
+    def _time(self, sentence: Sentence, focus: tuple[int, int], future: bool,
+              others: list[tuple[int, int]] | None = None) -> tuple[dict | None, str]:
         """The nearest temporal expression of the clause, resolved; and the words it was."""
         left, right = self._clause(sentence, focus[0])
         found = [e for e in dates.find_expressions(self.d.text, left, right)
@@ -201,6 +206,11 @@ class _Run:
                 previous = self.d.sentences[index - 1]
                 found = [e for e in dates.find_expressions(self.d.text, previous.start, previous.end)
                          if not re.match(r"(?:since|until|by)\b", e.text, re.IGNORECASE)]
+        def distance(e, cue):
+            return min(abs(e.start - cue[1]), abs(cue[0] - e.end))
+
+        # an expression belongs to the cue nearest to it ("will exchange notes, and it will enter into force on X")
+        found = [e for e in found if all(distance(e, focus) <= distance(e, o) for o in others or [])]
         if not found:
             return None, ""
         nearest = min(found, key=lambda e: min(abs(e.start - focus[1]), abs(focus[0] - e.end)))
@@ -371,7 +381,8 @@ class _Run:
         after = re.search(r"\b(?:with|between|among)\s+", self.d.text[end:min(right, end + 80)])
         if after:
             seg_start = end + after.end()
-            stop = re.search(r"[,;.]|\s(?:to|as|on|in|for|rather|which|that|and agreed)\s", self.d.text[seg_start:right])
+            stop = re.search(r"[,;.]|\s(?:to|as|on|in|for|rather|which|that|and agreed)\s",
+                             self.d.text[seg_start:right])
             segments.append((seg_start, seg_start + stop.start() if stop else right))
         for n, (seg_start, seg_end) in enumerate(segments):
             if n == 1 and not out:
@@ -492,6 +503,7 @@ class _Run:
 
     def _events(self, sentence: Sentence, found: list[tuple[int, int, Arrangement]]) -> None:
         taken: list[tuple[int, int]] = []
+        cues: list[tuple[int, int, str, Arrangement, str]] = []
         for cued in self.lex.lifecycle:
             for match in cued.pattern.finditer(self.d.text, sentence.start, sentence.end):
                 start, end = match.start(), match.end()
@@ -508,17 +520,20 @@ class _Run:
                         continue
                 elif cls == "Adoption":
                     continue
-                if cls == "EntryIntoForce" and re.search(r"\b(?:for|towards?|aimed at|early)\s+(?:an?\s+|the\s+|its\s+)?(?:early\s+)?$",
-                                                         self.d.text[max(sentence.start, start - 20):start]):
+                if cls == "EntryIntoForce" and NOT_THE_EVENT.search(self.d.text[max(sentence.start, start - 20):start]):
                     continue  # "notes for entry into force", "an early entry into force": not the event itself
                 if cls == "AgreementInPrinciple" and arrangement.cls in POLITICAL:
                     continue
                 taken.append((start, end))
-                self._event(sentence, arrangement, cls, start, end, match.group(0))
+                cues.append((start, end, cls, arrangement, match.group(0)))
+        for start, end, cls, arrangement, cue in cues:
+            others = [(s, e) for s, e, *_ in cues if (s, e) != (start, end)]
+            self._event(sentence, arrangement, cls, start, end, cue, others)
 
-    def _event(self, sentence: Sentence, arrangement: Arrangement, cls: str, start: int, end: int, cue: str) -> None:
+    def _event(self, sentence: Sentence, arrangement: Arrangement, cls: str, start: int, end: int, cue: str,
+               others: list[tuple[int, int]]) -> None:
         future = self._future(sentence, start)
-        time, words = self._time(sentence, (start, end), future)
+        time, words = self._time(sentence, (start, end), future, others)
         confidence = CONFIDENCE["lifecycle-cue"]
         if time is None and self._heading_or_today(sentence) and self.window[0] and self.window[0] == self.window[1]:
             day = self.window[0]
@@ -673,11 +688,12 @@ class _Run:
     def _contrast(self, sentence: Sentence, kind: str, start: int, end: int, cue: str) -> None:
         """'Unlike the US, other G-7 partners have made no treaty pledges to help defend Japan': the state
         set against the denial has the pledge."""
-        left, right = self._clause(sentence, start)
+        _left, right = self._clause(sentence, start)
         beneficiaries = self._states(end, right)[:1] or [self._protagonist() or ""]
         found = self._arrangements_near(sentence, start)
         for unlike in self._excluded(sentence.start, start):
-            if unlike != beneficiaries[0] and re.search(r"\bunlike\b", self.d.text[sentence.start:start], re.IGNORECASE):
+            contrasted = re.search(r"\bunlike\b", self.d.text[sentence.start:start], re.IGNORECASE)
+            if unlike != beneficiaries[0] and contrasted:
                 self._one_obligation(sentence, start, end, cue, kind, unlike, beneficiaries[0], False,
                                      found[0] if found else None, "contrast ('unlike')")
 
@@ -770,7 +786,8 @@ class _Run:
         cls = "StatedAbsenceOfObligation" if absent else "Obligation"
         for known in self.registry.entities.values():
             if cls in known.types and obligor in known.values.get("obligor", ()) \
-                    and beneficiary in known.values.get("beneficiary", ()) and kind in known.values.get("obligationKind", ()) \
+                    and beneficiary in known.values.get("beneficiary", ()) \
+                    and kind in known.values.get("obligationKind", ()) \
                     and (absent or (arrangement and arrangement.entity_id in known.values.get("createdBy", ()))):
                 return known.entity_id
         return None
@@ -945,7 +962,8 @@ class _Run:
         if group:
             persons = self._named_persons(sentence)
             if len(persons) >= 2:
-                return persons[:3 if "three" in group.group(0).lower() else 2], (left + group.start(), left + group.end())
+                size = 3 if "three" in group.group(0).lower() else 2
+                return persons[:size], (left + group.start(), left + group.end())
         before = self._mentions(left, verb_start, "person")
         if before:
             m = before[-1]
