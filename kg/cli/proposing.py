@@ -55,7 +55,7 @@ def run_propose(args: argparse.Namespace) -> int:
                                 args.kind, args.publisher, args.title, args.force)]
     for draft in drafted:
         if args.html:
-            write_review(draft.directory)
+            write_review(draft.directory, text_path=settings.text_path or [])
         counts: dict[str, int] = {}
         for p in draft.extraction.proposals:
             counts[p.fact_type] = counts.get(p.fact_type, 0) + 1
