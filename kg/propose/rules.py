@@ -200,17 +200,17 @@ class _Run:
         if not found:
             found = [e for e in dates.find_expressions(self.d.text, sentence.start, sentence.end)
                      if not re.match(r"(?:since|until|by)\b", e.text, re.IGNORECASE)]
+        def distance(e, cue):
+            return min(abs(e.start - cue[1]), abs(cue[0] - e.end))
+
+        # an expression belongs to the cue nearest to it ("will exchange notes, and it will enter into force on X")
+        found = [e for e in found if all(distance(e, focus) <= distance(e, o) for o in others or [])]
         if not found and PRONOUN_START.match(sentence.text):
             index = self.d.sentences.index(sentence)
             if index:
                 previous = self.d.sentences[index - 1]
                 found = [e for e in dates.find_expressions(self.d.text, previous.start, previous.end)
                          if not re.match(r"(?:since|until|by)\b", e.text, re.IGNORECASE)]
-        def distance(e, cue):
-            return min(abs(e.start - cue[1]), abs(cue[0] - e.end))
-
-        # an expression belongs to the cue nearest to it ("will exchange notes, and it will enter into force on X")
-        found = [e for e in found if all(distance(e, focus) <= distance(e, o) for o in others or [])]
         if not found:
             return None, ""
         nearest = min(found, key=lambda e: min(abs(e.start - focus[1]), abs(focus[0] - e.end)))
