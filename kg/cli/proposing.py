@@ -12,7 +12,8 @@ from kg.errors import EXIT_OK, InputError
 
 def propose_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", metavar="TEXT",
-                   help="the text to propose facts from (UTF-8), or a directory of *.txt texts")
+                   help="the text to propose facts from (UTF-8; a path, or a path on the text search path such as "
+                   "corpus/some-page.txt), or a directory of *.txt texts")
     p.add_argument("--source-id", help="the draft source's id (lower-case words joined by hyphens); "
                    "a directory's texts take their file names")
     p.add_argument("--published", metavar="DATE",
@@ -62,8 +63,8 @@ def run_propose(args: argparse.Namespace) -> int:
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
         print(f"{draft.directory}: {len(draft.extraction.proposals)} facts proposed ({summary or 'none'})")
         if not draft.text_found_on_path:
-            err(f"kg propose: the text is not under a directory of the text search path; kg build will need "
-                f"--texts {Path(args.text).resolve().parent} to verify its quotes")
+            err("kg propose: the text is not under a directory of the text search path; kg build will need "
+                "--texts DIR (its directory) to verify the quotes")
     elapsed = time.perf_counter() - started
     print(f"{len(drafted)} draft(s) in {elapsed:.2f} s; review with 'kg review DIR', accept with "
           "'kg accept DIR FACT_ID... | --all', then 'kg build --add-source DIR'")

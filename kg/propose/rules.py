@@ -296,7 +296,8 @@ class _Run:
                 continue
             cls = next((t for t in known.types if t in ARRANGEMENT_CLASSES and t != "SecurityArrangement"),
                        "SecurityArrangement")
-            arrangement = self._record(m.entity_id, cls, list(known.values.get("party", [])), None, True,
+            parties = list(dict.fromkeys(known.values.get("party", [])))  # several sources name the same parties
+            arrangement = self._record(m.entity_id, cls, parties, None, True,
                                        m.confidence, "arrangement-name", m.text, (m.start, m.end, sentence))
             found.append((m.start, m.end, arrangement))
             taken.append((m.start, m.end))

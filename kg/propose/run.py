@@ -42,8 +42,7 @@ def propose_text(settings: Settings, text: Path, source_id: str, out: Path | Non
     if not SOURCE_ID.match(source_id):
         raise InputError(f"--source-id {source_id!r} must be lower-case words joined by hyphens "
                          "(e.g. mofa-2024-01-29-japan-germany-acsa)")
-    if not text.is_file():
-        raise InputError(Problem(text, "no such text file" if not text.exists() else "not a file"))
+    text = locate_text(text, settings.text_path or [])
     words = read_text_file(text)
     earliest, latest, basis = parse_published(published, words)
     proposer = proposer or Proposer.for_corpus(_corpus(settings))
@@ -57,6 +56,19 @@ def propose_text(settings: Settings, text: Path, source_id: str, out: Path | Non
     files = write_draft(out, DraftSource(info, entry, text_sha256(text), kind, basis), extraction, Document(words),
                         proposer.extractor.name, force)
     return Drafted(out, extraction, files, directory is not None)
+
+
+def locate_text(text: Path, search_path: list[Path]) -> Path:
+    """The text file: the path as given, else the same relative path on the text search path (as a
+    source.yaml's ``text.file`` is found: ``corpus/some-page.txt``)."""
+    if text.is_file():
+        return text
+    if not text.is_absolute():
+        for directory in search_path:
+            if (directory / text).is_file():
+                return directory / text
+    raise InputError(Problem(text, "not a file" if text.exists() else "no such text file (looked here and on the text "
+                             "search path: --texts, KG_TEXTS, ../shared/sources)"))
 
 
 def propose_directory(settings: Settings, texts: Path, out_root: Path, published: str | None = None,
