@@ -268,3 +268,13 @@ def test_every_curated_text_is_scored(require_texts):
     # the article is the text the rules were written from: every target slot is found in it
     assert article.target.precision is not None and article.target.recall is not None
     assert article.target.matched_curated > 0
+
+
+def test_the_speed_benchmark_runs(require_texts):
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "benchmarks/propose_timing.py", "--runs", "1"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "kg propose on the article (cold)" in completed.stdout and "texts a minute" in completed.stdout
