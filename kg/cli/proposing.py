@@ -23,7 +23,8 @@ def propose_arguments(p: argparse.ArgumentParser) -> None:
                    "directory of texts, the directory the drafts go in")
     p.add_argument("--kind", default="news-article", choices=["news-article", "official-document", "reference"],
                    help="what kind of source the text is (source.yaml)")
-    p.add_argument("--publisher", metavar="ENTITY", help="the publisher's entity id (e.g. org/bloomberg-news): the "
+    p.add_argument("--publisher", metavar="ENTITY", help="the publisher's entity id "
+                   "(e.g. org/ministry-of-foreign-affairs-of-japan): the "
                    "author of what the text says in its own voice")
     p.add_argument("--title", help="the text's title (default: its first line)")
     p.add_argument("--force", action="store_true", help="replace a draft already in --out")

@@ -36,12 +36,16 @@ from kg.propose.registry import ARRANGEMENT_CLASSES, LIFECYCLE_CLASSES, fold
 from kg.sources.grounding import read_anchors
 from kg.sources.model import Corpus, EntityRef, Source, TermRef, Text, TimeSpec
 
-# The curated corpus texts no rule was written from (chosen before any rule; docs/propose.md).
-KEPT_ASIDE = (
-    "mofa-2023-09-15-japan-uk-raa-exchange-of-notes",
-    "govuk-2022-05-05-pm-meeting-kishida-raa-in-principle",
-    "mod-2023-12-14-gcap-trilateral-defence-ministerial-joint-statement",
-)
+
+def _kept_aside() -> tuple[str, ...]:
+    """The curated corpus texts no rule was written from (kept-aside.txt; chosen before any rule)."""
+    from importlib import resources
+
+    lines = resources.files("kg.propose").joinpath("kept-aside.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+KEPT_ASIDE = _kept_aside()
 FACT_TYPES = ("arrangement", "event", "observation", "obligation", "absence", "statement", "characterisation",
               "holding")
 SLOTS = ("entity", "kind", "party", "event", "date", "status", "obligor", "beneficiary", "speaker")

@@ -45,7 +45,7 @@ class Person:
 
 @dataclass
 class Title:
-    """A title given to a person at one place in the text ("UK premier Rishi Sunak")."""
+    """A title given to a person at one place in the text ("UK premier" before a name)."""
 
     start: int
     end: int
