@@ -225,3 +225,26 @@ def fault_server(wikidata_fixture_endpoint):
 
     with FaultServer(wikidata_fixture_endpoint) as server:
         yield server
+
+
+LINK_PREDICATES = ("owl:sameAs", "skos:exactMatch", "skos:closeMatch")
+
+
+def curated_links() -> dict[str, int]:
+    """What the facts of reference-wikidata-ids state, counted: links per predicate, 'linked' (all
+    links), 'not-found' (rows that leave an entity unlinked) and 'items' (distinct Wikidata items
+    linked). Tests compare the linking report and the seed with these, so a new verified link
+    needs no edit to a test."""
+    import yaml
+
+    facts = yaml.safe_load((Path(__file__).parent.parent / "data" / "sources" / "reference-wikidata-ids"
+                            / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    counts = dict.fromkeys(LINK_PREDICATES, 0)
+    items, not_found = set(), 0
+    for fact in facts:
+        links = [(p, o) for p, o in (fact.get("set") or {}).items() if p in LINK_PREDICATES]
+        for predicate, item in links:
+            counts[predicate] += 1
+            items.add(item)
+        not_found += not links and "not-found" in fact["quote"]
+    return {**counts, "linked": sum(counts.values()), "not-found": not_found, "items": len(items)}

@@ -42,7 +42,7 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "nested-aliases": ("nested-aliases/facts.yaml:5", None, "its aliases expand it to more than"),
     "deep-nesting": ("deep-nesting/facts.yaml:9", None, "nested more than 32 levels deep"),
     "complex-yaml-key": ("complex-yaml-key/facts.yaml:9", "deeper-ties", "a key must be plain text, not 'a sequence'"),
-    "year-as-a-list": ("year-as-a-list/facts.yaml:10", "deeper-ties", "year must be a four-digit year (e.g. 2022), "
+    "year-as-a-list": ("year-as-a-list/facts.yaml:11", "deeper-ties", "year must be a four-digit year (e.g. 2022), "
                        "not [2023]"),
     "facts-yaml-is-a-directory": ("facts-yaml-is-a-directory/facts.yaml:", None, "is a directory, not a YAML file"),
     "add-source-is-a-file": ("invalid/add-source-is-a-file:", None, "--add-source takes a source directory"),
@@ -65,7 +65,7 @@ CASES: dict[str, tuple[str, str | None, str]] = {
                                       "text.file '../../../README.md' reaches outside the text search path"),
     # issue 12: once accepted silently, with wrong data
     "ill-typed-literal": ("ill-typed-literal/facts.yaml:9", "deeper-ties",
-                          "time:inXSDgYear: 'not-a-year' is not a valid xsd:gYear"),
+                          "seriesPosition takes a whole number of at least 1, not 'first'"),
     "entity-declared-twice": ("entity-declared-twice/facts.yaml:3", "state/canada",
                               "entity 'state/canada' is already declared at"),
     "near-duplicate-entity": ("near-duplicate-entity/facts.yaml:3", "deeper-ties",
@@ -73,9 +73,9 @@ CASES: dict[str, tuple[str, str | None, str]] = {
                               "'state/canada'"),
     "quote-spans-paragraphs": ("quote-spans-paragraphs/facts.yaml:3", "deeper-ties",
                                "the quote spans a paragraph break"),
-    "week-date": ("week-date/facts.yaml:10", "deeper-ties",
+    "week-date": ("week-date/facts.yaml:11", "deeper-ties",
                   "date must be a calendar date written YYYY-MM-DD (e.g. \"2023-01-13\"), not '2023-W05-2'"),
-    "basic-format-date": ("basic-format-date/facts.yaml:10", "deeper-ties",
+    "basic-format-date": ("basic-format-date/facts.yaml:11", "deeper-ties",
                           "date must be a calendar date written YYYY-MM-DD (e.g. \"2023-01-13\"), not '20230207'"),
     "empty-language-tag": ("empty-language-tag/facts.yaml:10", "deeper-ties",
                            "skos:altLabel: lang '' is not a language tag"),

@@ -15,7 +15,7 @@ from kg.errors import InputError, RemoteError
 from kg.graph.snapshot import GRAPH_WIKIDATA, PROVENANCE_FILE, SNAPSHOT_FILE, serialise
 from kg.linking.wikidata import Client, RefreshOptions, check_options, parse_results, retry_after, user_agent
 
-from .conftest import ROOT, copy_data, make_settings, reference_file, rows_of, run_query
+from .conftest import ROOT, copy_data, curated_links, make_settings, reference_file, rows_of, run_query
 
 SNAPSHOT = ROOT / "data" / "wikidata"
 WD = rdflib.Namespace(vocab.WD)
@@ -56,18 +56,19 @@ def test_committed_seed_is_what_kg_wikidata_seed_writes(tmp_path, cli):
     data = copy_data(tmp_path)
     code, out, err = cli("wikidata", "seed", "--data", str(data))
     assert code == 0, err
-    assert "English labels of 32 linked items" in out
+    assert f"English labels of {curated_links()['items']} linked items" in out
     if '"offline seed"' in provenance:
         assert digest(data) == digest(ROOT / "data")
     seed = rdflib.Graph().parse(data / "wikidata" / SNAPSHOT_FILE)
-    assert len(seed) == 32
+    assert len(seed) == curated_links()["items"]
     assert seed.value(WD.Q30, rdflib.RDFS.label) == rdflib.Literal("United States of America", lang="en")
     assert not [o for o in seed.objects(None, rdflib.RDFS.label) if o.language != "en"], "no label but English"
 
 
 def test_the_build_loads_the_snapshot_into_its_own_graph(store, built):
     info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
-    assert info["wikidata_snapshot"].startswith("32 triples about 32 items (offline seed")
+    items = curated_links()["items"]
+    assert info["wikidata_snapshot"].startswith(f"{items} triples about {items} items (offline seed")
     rows = rows_of(run_query(store, f"""
         SELECT ?label WHERE {{ GRAPH <{GRAPH_WIKIDATA}> {{ <{vocab.WD}Q1764511> ?p ?label }} }}"""))
     assert rows == [("G7",)]
@@ -174,7 +175,8 @@ FAULTS = {
     "hang": (("--timeout", "1"), "sent no complete answer within 1 s (--timeout)"),
     # issue 12: what a refresh once trusted
     "trickle": (("--timeout", "2"), "sent no complete answer within 2 s (--timeout)"),
-    "empty": ((), "answered no label for any of the 32 items asked about; an empty answer is not a snapshot"),
+    "empty": ((), f"answered no label for any of the {curated_links()['items']} items asked about; "
+                   "an empty answer is not a snapshot"),
     "unasked": ((), "the endpoint answered about http://www.wikidata.org/entity/Q999999, which was not asked for"),
     "literal-item": ((), "?item must be an IRI, but the endpoint answered"),
     "script-label": ((), "a label that is not a name (markup, control characters or 400+ characters)"),

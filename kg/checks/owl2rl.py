@@ -150,7 +150,7 @@ def violations(triples: Iterable[ox.Triple]) -> list[RuleViolation]:
     for row in store.query(FALSE_RULES):
         terms = tuple(row[v].value for v in ("x", "y", "z") if row[v] is not None)
         found.append(RuleViolation(row["rule"].value, terms))
-    return found
+    return sorted(found, key=lambda v: (v.rule, v.terms))  # the store's row order is not stable
 
 
 def rl_inputs(quads: list[ox.Quad]) -> tuple[list[ox.Triple], list[str]]:
