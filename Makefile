@@ -88,8 +88,10 @@ lint: $(STAMP)
 	@# the layering of kg/ (docs/architecture.md; contract in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
 
+# Test files run in parallel, one worker per core, each file on one worker (its module fixtures built
+# once); session fixtures are built once per worker.
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -126,9 +126,9 @@ SCOPE = r"""
 import json, pathlib, yaml
 from collections import Counter
 from kg.config import Settings
-from kg.query.binding import bind_parameters
 from kg.query.catalogue import all_queries, bind, find
 from kg.query.entities import store_index
+from kg.query.run import run_select
 from kg.query.store import open_oxigraph
 settings = Settings()
 info = json.loads(settings.build_info_file.read_text())
@@ -136,8 +136,7 @@ kinds = Counter(yaml.safe_load(p.read_text())["kind"] for p in sorted(settings.d
 queries = all_queries(settings.queries_dir).values()
 store = open_oxigraph(settings.dataset_file)
 headline = find(settings.queries_dir, "partners-without-defence-pledge")
-partners = {row["partner"] for row in store.query(bind_parameters(headline.text, bind(headline, {})),
-                                                   use_default_graph_as_union=True)}
+partners = {row["partner"] for row in run_select(settings.dataset_file, headline.text, bind(headline, {}), store=store)}
 rows = [
     ("sources", f"{sum(kinds.values())}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))),
     ("curated facts, each with its quote or data row", sum(s["facts"] for s in info["sources"].values())),

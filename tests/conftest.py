@@ -12,6 +12,7 @@ that a missing text fails there instead of being skipped.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -230,6 +231,7 @@ def fault_server(wikidata_fixture_endpoint):
 LINK_PREDICATES = ("owl:sameAs", "skos:exactMatch", "skos:closeMatch")
 
 
+@functools.cache
 def curated_links() -> dict[str, int]:
     """What the facts of reference-wikidata-ids state, counted: links per predicate, 'linked' (all
     links), 'not-found' (rows that leave an entity unlinked) and 'items' (distinct Wikidata items
