@@ -1,7 +1,8 @@
 """Command-line interface: parses arguments, calls the pipeline's modules, prints. No logic of its own.
 
 Each command is declared (name, help, arguments) beside its handler in the module of its group:
-:mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.linking` (link, wikidata),
+:mod:`~kg.cli.building` (build, ground, coverage), :mod:`~kg.cli.proposing` (propose, review, accept),
+:mod:`~kg.cli.linking` (link, wikidata),
 :mod:`~kg.cli.querying` (queries, query, sparql, evidence, entities), :mod:`~kg.cli.serving` (serve, push),
 :mod:`~kg.cli.checking` (reason, validate), :mod:`~kg.cli.publishing` (export, diagram, docs, site).
 Handlers import what they use when they run, so a command loads only its own stage.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.cli import building, checking, linking, publishing, querying, serving
+from kg.cli import building, checking, linking, proposing, publishing, querying, serving
 from kg.cli.common import Command, add_command, err, require_extra
 from kg.errors import (
     EXIT_CHECK_FAILED,
@@ -32,6 +33,7 @@ from kg.errors import (
 # The order of `kg --help`.
 COMMANDS: tuple[Command, ...] = (
     *building.COMMANDS,
+    *proposing.COMMANDS,
     *linking.COMMANDS,
     querying.QUERIES, querying.QUERY, querying.SPARQL,
     serving.SERVE, serving.PUSH,

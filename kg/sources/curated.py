@@ -237,7 +237,18 @@ def _load_source(directory: Path, index: TermIndex, problems: ProblemCollector) 
             continue
         seen[fact_id] = raw.line
         source.facts.append(_parse_fact(raw, source, index, problems))
+    _refuse_unaccepted(document["facts"], facts_path, problems)
     return source
+
+
+def _refuse_unaccepted(facts: list, path: Path, problems: ProblemCollector) -> None:
+    """A draft of ``kg propose`` enters the graph only once a curator has accepted each of its facts."""
+    pending = [raw for raw in facts if (raw.get("proposal") or {}).get("status") == "proposed"]
+    if pending:
+        shown = ", ".join(raw["id"] for raw in pending[:8]) + (" ..." if len(pending) > 8 else "")
+        problems.add(path, f"{len(pending)} of {len(facts)} facts are proposals not yet accepted ({shown}): review "
+                     f"them (kg review {path.parent}), accept them (kg accept {path.parent} FACT_ID... or --all) "
+                     "and delete the ones you reject", pending[0].line)
 
 
 def _check_source_meta(meta: LineDict, path: Path, problems: ProblemCollector) -> None:
