@@ -92,8 +92,10 @@ lint: $(STAMP)
 
 # Test files run in parallel, one worker per core, each file on one worker (its module fixtures built
 # once); session fixtures are built once per worker.
+# --max-worker-restart=0: a worker that dies fails the run with the test it was running; replacing it
+# can hang the whole run under --dist loadfile (pytest-xdist issue #784, seen here once, 2026-11-27).
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart=0
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
