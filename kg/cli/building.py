@@ -31,8 +31,7 @@ def run_build(args: argparse.Namespace) -> int:
         evidence = "rows" if s["quotes"].startswith("rows") else "facts"
         print(f"  {source_id}: {s['facts']} {evidence}, {s['asserted_triples']} asserted triples; "
               + (s["quotes"] if evidence == "rows" else f"quotes {s['quotes']}"))
-    for source_id, why in info.get("skipped_sources", {}).items():
-        err(f"kg build: skipped {source_id}: {why}")
+    _report_skipped(info.get("skipped_sources", {}))
     missing = [s for s, details in info["sources"].items() if details["quotes"].startswith("recorded")]
     if missing:
         settings = settings_of(args)
@@ -95,3 +94,18 @@ COMMANDS = (
     Command("coverage", "report the sentences of each source that no fact quotes", run_coverage,
             coverage_arguments, data=True, build=False),
 )
+
+
+def _report_skipped(skipped: dict[str, str]) -> None:
+    """Sources the build left out, on stderr: the tables not found in one line (without the machine's paths,
+    which build-info.json keeps), any other reason one line each."""
+    tables = []
+    for source_id, why in skipped.items():
+        if why.startswith("its table ") and " is not on the search path" in why:
+            tables.append(f"{source_id} ({why.removeprefix('its table ').split(' is not on', 1)[0]})")
+        else:
+            err(f"kg build: skipped {source_id}: {why}")
+    if tables:
+        err(f"kg build: skipped {len(tables)} source(s) whose tables are not on the search path: {', '.join(tables)}. "
+            "Published datasets are never committed here: put ../shared/datasets beside the project or add their "
+            "directory with --texts or KG_TEXTS (build-info.json records the path searched)")
