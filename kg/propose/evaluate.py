@@ -37,15 +37,17 @@ from kg.sources.grounding import read_anchors
 from kg.sources.model import Corpus, EntityRef, Source, TermRef, Text, TimeSpec
 
 
-def _kept_aside() -> tuple[str, ...]:
-    """The curated corpus texts no rule was written from (kept-aside.txt; chosen before any rule)."""
+def _listed(name: str) -> tuple[str, ...]:
+    """The source ids of a list file of kg/propose (one per line, # comments)."""
     from importlib import resources
 
-    lines = resources.files("kg.propose").joinpath("kept-aside.txt").read_text(encoding="utf-8").splitlines()
+    lines = resources.files("kg.propose").joinpath(name).read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-KEPT_ASIDE = _kept_aside()
+KEPT_ASIDE = _listed("kept-aside.txt")  # no rule written from them; chosen before any rule
+WRITTEN_FROM = _listed("written-from.txt")  # the texts the rules were written from
+# A text in neither list came after the rules (e.g. ATOP's coding sheets): scored as unseen, pooled apart.
 FACT_TYPES = ("arrangement", "event", "observation", "obligation", "absence", "statement", "characterisation",
               "holding")
 SLOTS = ("entity", "kind", "party", "event", "date", "status", "obligor", "beneficiary", "speaker")
@@ -128,6 +130,7 @@ class Evaluation:
     slots: dict[str, Score] = field(default_factory=lambda: {s: Score() for s in SLOTS})
     target: Score = field(default_factory=Score)
     proposals: int = 0
+    pooled_after_rules: bool | None = None  # for a pooled row: whether it pools the texts added after the rules
 
     def add(self, other: Evaluation) -> None:
         for name, score in other.fact_types.items():
@@ -137,8 +140,20 @@ class Evaluation:
         self.target.add(other.target)
         self.proposals += other.proposals
 
+    @property
+    def unseen(self) -> bool:
+        """Added after the rules were written, and not kept aside: never tuned on either."""
+        if self.pooled_after_rules is not None:
+            return self.pooled_after_rules
+        return not self.kept_aside and self.source_id not in WRITTEN_FROM
+
+    @property
+    def mark(self) -> str:
+        return "* " if self.kept_aside else "+ " if self.unseen else "  "
+
     def as_dict(self) -> dict:
-        return {"source": self.source_id, "kept_aside": self.kept_aside, "proposals": self.proposals,
+        return {"source": self.source_id, "kept_aside": self.kept_aside, "unseen": self.unseen,
+                "proposals": self.proposals,
                 "target": {**self.target.as_dict(), "met": self.target_met()},
                 "fact_types": {k: v.as_dict() for k, v in self.fact_types.items()},
                 "slots": {k: v.as_dict() for k, v in self.slots.items()}}
@@ -439,27 +454,22 @@ def _cell(score: Score) -> str:
 def table(evaluations: list[Evaluation]) -> str:
     """Two plain-text tables (precision/recall per slot, then per fact type), one row per text; kept-aside
     texts marked *, and the pooled rows at the end."""
-    dev = [e for e in evaluations if not e.kept_aside]
-    aside = [e for e in evaluations if e.kept_aside]
-    rows = [*evaluations]
-    if dev:
-        rows.append(pooled(dev, "all texts rules were written from", False))
-    if aside:
-        rows.append(pooled(aside, "all kept-aside texts", True))
+    rows = [*evaluations, *_pooled_rows(evaluations)]
     width = max(len(e.source_id) for e in rows) + 2
-    lines = ["precision/recall per slot (— : nothing on either side; * : kept aside, no rule written from it)"]
+    lines = ["precision/recall per slot (— : nothing on either side; * : kept aside, no rule written from it; "
+             "+ : added after the rules)"]
     header = f"{'text':<{width}} {'target':>10} {'met':>4} " + " ".join(f"{s:>10}" for s in SLOTS)
     lines += [header, "-" * len(header)]
     for e in rows:
         met = {True: "yes", False: "no", None: "—"}[e.target_met()]
-        name = ("* " if e.kept_aside else "  ") + e.source_id
+        name = e.mark + e.source_id
         lines.append(f"{name:<{width}} {_cell(e.target):>10} {met:>4} "
                      + " ".join(f"{_cell(e.slots[s]):>10}" for s in SLOTS))
     lines += ["", "precision/recall per fact type"]
     header = f"{'text':<{width}} {'proposals':>9} " + " ".join(f"{t[:10]:>10}" for t in FACT_TYPES)
     lines += [header, "-" * len(header)]
     for e in rows:
-        name = ("* " if e.kept_aside else "  ") + e.source_id
+        name = e.mark + e.source_id
         cells = " ".join(f"{_cell(e.fact_types[t]):>10}" for t in FACT_TYPES)
         lines.append(f"{name:<{width}} {e.proposals:>9} {cells}")
     lines.append("")
@@ -468,15 +478,32 @@ def table(evaluations: list[Evaluation]) -> str:
     return "\n".join(lines)
 
 
+def _pooled_rows(evaluations: list[Evaluation]) -> list[Evaluation]:
+    """The pooled rows of the texts rules were written from, of the kept-aside texts and of those added
+    after the rules, each when it has any."""
+    groups = [([e for e in evaluations if not e.kept_aside and not e.unseen], "all texts rules were written from",
+               False),
+              ([e for e in evaluations if e.kept_aside], "all kept-aside texts", True),
+              ([e for e in evaluations if e.unseen], "all texts added after the rules", False)]
+    rows = []
+    for members, name, aside in groups:
+        if members:
+            rows.append(pooled(members, name, aside))
+            rows[-1].pooled_after_rules = name == "all texts added after the rules"
+    return rows
+
+
 def report_json(evaluations: list[Evaluation]) -> str:
-    """The scores as JSON: each text, and the pooled scores of the texts rules were written from and of the
-    kept-aside ones."""
-    dev = [e for e in evaluations if not e.kept_aside]
+    """The scores as JSON: each text, and the pooled scores of the texts rules were written from, of the
+    kept-aside ones and of those added after the rules."""
+    dev = [e for e in evaluations if not e.kept_aside and not e.unseen]
     aside = [e for e in evaluations if e.kept_aside]
+    unseen = [e for e in evaluations if e.unseen]
     document = {"matching_rule": "docs/propose.md#how-proposals-are-scored", "kept_aside": list(KEPT_ASIDE),
-                "target": TARGET, "texts": [e.as_dict() for e in evaluations],
+                "written_from": list(WRITTEN_FROM), "target": TARGET, "texts": [e.as_dict() for e in evaluations],
                 "pooled": {"rules_written_from": pooled(dev, "dev", False).as_dict() if dev else None,
-                           "kept_aside": pooled(aside, "kept-aside", True).as_dict() if aside else None}}
+                           "kept_aside": pooled(aside, "kept-aside", True).as_dict() if aside else None,
+                           "added_after_the_rules": pooled(unseen, "unseen", False).as_dict() if unseen else None}}
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
 
 

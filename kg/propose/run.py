@@ -107,6 +107,9 @@ def evaluate_sources(settings: Settings, directories: list[Path]) -> list[Evalua
         source = by_dir.get(directory.resolve())
         if source is None:
             raise InputError(Problem(directory, "not a source directory (source.yaml and facts.yaml)"))
+        if source.is_tabular:
+            raise InputError(Problem(source.source_file, "a data table read through a mapping has no text to "
+                                     "propose facts from"))
         path = find_text(source, settings.text_path or [])
         if path is None:
             raise InputError(Problem(source.source_file, f"its text {source.text_file!r} is not on the text search "
@@ -124,7 +127,15 @@ def curated_directories(settings: Settings, fixtures: Path | None = None) -> lis
     """Every curated text: the data directory's sources that quote a text (not the reference tables),
     and the test fixtures' valid sources when given."""
     corpus = _corpus(settings)
-    dirs = [s.directory for s in corpus.sources if s.kind != "reference"]
+    dirs = [s.directory for s in corpus.sources if s.kind != "reference" and not s.is_tabular]
     if fixtures and fixtures.is_dir():
-        dirs += sorted(p for p in fixtures.iterdir() if (p / "source.yaml").is_file())
+        dirs += sorted(p for p in fixtures.iterdir() if (p / "source.yaml").is_file() and not _is_table_source(p))
     return dirs
+
+
+def _is_table_source(directory: Path) -> bool:
+    """A data table read through a mapping (its source.yaml has a ``table``): it has no text to propose from."""
+    from kg.sources.yamlio import read_yaml
+
+    meta = read_yaml(directory / "source.yaml")
+    return isinstance(meta, dict) and "table" in meta
