@@ -3,7 +3,7 @@ expected query answers (tests/expected/<corpus>/).
 
 A test's expected rows belong to the sources it covers: adding a source to data/ changes no corpus
 here (each lists its sources), so it breaks only the tests of a corpus it is added to, and the
-invariant tests over the whole data (tests/test_data_invariants.py), which compute what they check.
+tests over the whole data, which check properties or compute what they check (docs/testing.md).
 
     .venv/bin/python -m tests.regen_expected [CORPUS ...]
 

@@ -63,3 +63,16 @@ def test_reasoning_benchmark_prints_its_table(built):
     assert "consistency of the ontology alone" in completed.stdout
     inferred = json.loads(built.build_info_file.read_text(encoding="utf-8"))["inferred_triples"]
     assert "| 1x | " in completed.stdout and f"| {inferred} |" in completed.stdout  # the graph's RL entailments
+
+
+def test_query_ab_compares_a_stored_query_with_its_text_at_a_revision(built):
+    completed = _run("benchmarks/query_ab.py", "--build", str(built.build_dir), "--against", "HEAD", "--runs", "1",
+                     "timeline")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.startswith("timeline: HEAD ") and " ms, now " in completed.stdout
+    diff = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "queries/timeline.rq"], cwd=ROOT)
+    unchanged = diff.returncode == 0
+    if unchanged:  # the same text at HEAD and in the tree: the same rows
+        assert completed.stdout.rstrip().endswith("the same rows"), completed.stdout
+    unknown = _run("benchmarks/query_ab.py", "--build", str(built.build_dir), "no-such-query")
+    assert unknown.returncode != 0 and "no stored query named 'no-such-query'" in unknown.stderr

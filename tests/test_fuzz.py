@@ -267,11 +267,48 @@ def tiny_build(tmp_path_factory):
     return build_dir
 
 
+class _Isolated:
+    """``kg sparql`` in a fresh interpreter (spawned, never forked: the test process may hold a JVM and
+    native thread pools, and a forked child deadlocked on their locks), kept for the module and replaced
+    after a crash. A query that kills the process (a native crash) fails the test naming the query,
+    instead of taking the test worker down with it (pytest-xdist then loses the file's results)."""
+
+    def __init__(self) -> None:
+        self.pool = None
+
+    def run(self, argv: list[str], stdin: str) -> tuple[int, str, str]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return self.pool.submit(_run, argv, stdin).result(timeout=120)
+        except BrokenProcessPool:
+            self.close()
+            pytest.fail(f"kg {' '.join(argv)} killed the process on this query ({len(stdin):,} chars): "
+                        f"{stdin[:300]!r}")
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+
+@pytest.fixture(scope="module")
+def isolated():
+    runner = _Isolated()
+    yield runner
+    runner.close()
+
+
 @FUZZ
 @given(query=sparql, fmt=st.sampled_from(["table", "json", "csv"]))
-def test_generated_sparql_answers_or_is_refused_cleanly(query, fmt, tiny_build):
-    """Never a crash (5,000 nested braces once killed the process), never a traceback: exit 0 or 2."""
-    code, _, err = _run(["sparql", "-", "--format", fmt, "--build", str(tiny_build)], stdin=query)
+def test_generated_sparql_answers_or_is_refused_cleanly(query, fmt, tiny_build, isolated):
+    """Never a crash (5,000 nested braces once killed the process), never a traceback: exit 0 or 2. Each
+    query runs in a child interpreter: a crash fails the test with the query rather than killing the worker."""
+    code, _, err = isolated.run(["sparql", "-", "--format", fmt, "--build", str(tiny_build)], query)
     event(f"kg sparql exit {code}")
     assert code in (0, 2), err
     assert "Traceback" not in err and "internal error" not in err, err
