@@ -108,9 +108,11 @@ def test_the_rl_reasoner_that_closes_the_tbox_once_finds_what_the_full_closure_f
 
     reasoner = owl2rl.Reasoner(article_input.tbox)
     keys = sorted(article_input.units)
+    axioms = owl2rl.without_annotations(article_input.tbox)  # what it closes (annotations mean nothing in OWL)
+    assert 0 < len(axioms) < len(article_input.tbox)
     for chosen in (keys, keys[: len(keys) // 3], keys[len(keys) // 3:]):
         abox = article_input.abox(chosen)
-        full = owl2rl.closure([*article_input.tbox, *abox])
+        full = owl2rl.closure([*axioms, *abox])
         assert reasoner.closure(abox) | reasoner.tbox_closure == full
         assert reasoner.violations(abox) == owl2rl.violations([*article_input.tbox, *abox]) == []
     japan = ox.NamedNode(iri("state/japan"))

@@ -168,6 +168,7 @@ class Reasoner:
     """
 
     def __init__(self, tbox: list[ox.Triple]) -> None:
+        tbox = without_annotations(tbox)
         self.tbox_closure = closure(tbox)
         self._strings = {_as_strings(t) for t in self.tbox_closure}
         self._rules = extra_rules(_store(tbox))
@@ -209,6 +210,21 @@ class Reasoner:
 
 
 _GRAPH = "urn:kg:owl2rl:"
+_ANNOTATIONS = {RDFS + "label", RDFS + "comment", RDFS + "isDefinedBy", RDFS + "seeAlso", OWL + "deprecated",
+                OWL + "versionInfo"}
+
+
+def without_annotations(tbox: list[ox.Triple]) -> list[ox.Triple]:
+    """The TBox without its annotation assertions (labels, definitions, sources: a third of the ontology's
+    triples), which have no meaning in OWL 2 and so cannot make or unmake a contradiction. Kept: the
+    declarations, and any triple about an annotation property that gives it a domain, range or parent
+    (none today; RL rules would read those)."""
+    declared = {t.subject.value for t in tbox if t.predicate.value == RDF + "type"
+                and t.object.value == OWL + "AnnotationProperty"}
+    axiomatised = {t.subject.value for t in tbox if t.predicate.value in (
+        RDFS + "domain", RDFS + "range", RDFS + "subPropertyOf", OWL + "equivalentProperty")}
+    dropped = (_ANNOTATIONS | declared) - axiomatised
+    return [t for t in tbox if t.predicate.value not in dropped]
 
 
 def rl_inputs(quads: list[ox.Quad]) -> tuple[list[ox.Triple], list[str]]:
