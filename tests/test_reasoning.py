@@ -99,6 +99,31 @@ def test_both_reasoners_detect_the_same_inconsistency(article_input):
     assert is_consistent(article_input.ntriples(), "pellet")
 
 
+
+def test_the_rl_reasoner_that_closes_the_tbox_once_finds_what_the_full_closure_finds(article_input):
+    """owl2rl.Reasoner (the TBox closed once, each ABox closed from it: what QuickXplain's checks use)
+    against the stand-alone closure of TBox + ABox, on subsets of the article's units and on one made
+    contradictory (an obligor that is its own beneficiary: prp-pdw)."""
+    from kg.checks import owl2rl
+
+    reasoner = owl2rl.Reasoner(article_input.tbox)
+    keys = sorted(article_input.units)
+    axioms = owl2rl.without_annotations(article_input.tbox)  # what it closes (annotations mean nothing in OWL)
+    assert 0 < len(axioms) < len(article_input.tbox)
+    for chosen in (keys, keys[: len(keys) // 3], keys[len(keys) // 3:]):
+        abox = article_input.abox(chosen)
+        full = owl2rl.closure([*axioms, *abox])
+        assert reasoner.closure(abox) | reasoner.tbox_closure == full
+        assert reasoner.violations(abox) == owl2rl.violations([*article_input.tbox, *abox]) == []
+    japan = ox.NamedNode(iri("state/japan"))
+    pledge = ox.NamedNode(vocab.ID + "obligation/test-japan-owes-itself")
+    bad = [ox.Triple(pledge, ox.NamedNode(KGO + p), japan) for p in ("obligor", "beneficiary")]
+    abox = article_input.abox(keys) + bad
+    found = reasoner.violations(abox)
+    assert found == owl2rl.violations([*article_input.tbox, *abox])
+    assert [v.rule for v in found] == ["prp-pdw"]
+    assert reasoner.violations(article_input.abox(keys)) == []  # the contradiction's delta was dropped after
+
 # ------------------------------------------------------------------ contradictions, explained
 
 F = "fact"

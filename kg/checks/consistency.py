@@ -292,14 +292,16 @@ def _equality_or_disjoint_property(triple: ox.Triple) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def rl_conflicts(data: ReasoningInput, limit: int) -> list[Conflict]:
+def rl_conflicts(data: ReasoningInput, limit: int, reasoner: owl2rl.Reasoner | None = None) -> list[Conflict]:
     """Minimal sets of units that violate an OWL 2 RL contradiction rule, found one after another by
-    dropping a member of each set found (a hitting-set search of depth one, as kg reason does)."""
+    dropping a member of each set found (a hitting-set search of depth one, as kg reason does).
+    ``reasoner``: one made for ``data.tbox`` already (it closes the TBox once, for every check)."""
     cache: dict[frozenset[UnitKey], list[owl2rl.RuleViolation]] = {}
+    rl = reasoner or owl2rl.Reasoner(data.tbox)
 
     def violations(keys: frozenset[UnitKey]) -> list[owl2rl.RuleViolation]:
         if keys not in cache:
-            cache[keys] = owl2rl.violations(data.triples(keys))
+            cache[keys] = rl.violations(data.abox(keys))
         return cache[keys]
 
     everything = frozenset(data.units)

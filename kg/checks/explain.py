@@ -65,6 +65,7 @@ class _Oracles:
         self.data, self.reasoner, self.java = data, reasoner, java
         self._dl: dict[frozenset[UnitKey], bool] = {}
         self._rl: dict[frozenset[UnitKey], list[owl2rl.RuleViolation]] = {}
+        self._rl_reasoner: owl2rl.Reasoner | None = None  # made on the first RL check, reused by the rest
         self.dl_calls = 0
 
     def dl(self, keys: frozenset[UnitKey]) -> bool:
@@ -83,8 +84,13 @@ class _Oracles:
 
     def rl_violations(self, keys: frozenset[UnitKey]) -> list[owl2rl.RuleViolation]:
         if keys not in self._rl:
-            self._rl[keys] = owl2rl.violations(self.data.triples(keys))
+            self._rl[keys] = self._reasoner().violations(self.data.abox(keys))
         return self._rl[keys]
+
+    def _reasoner(self) -> owl2rl.Reasoner:
+        if self._rl_reasoner is None:
+            self._rl_reasoner = owl2rl.Reasoner(self.data.tbox)
+        return self._rl_reasoner
 
     def rl(self, keys: frozenset[UnitKey]) -> bool:
         return bool(self.rl_violations(keys))

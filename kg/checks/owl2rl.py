@@ -145,12 +145,86 @@ def inferred_triples(triples: list[ox.Triple]) -> list[ox.Triple]:
 
 def violations(triples: Iterable[ox.Triple]) -> list[RuleViolation]:
     """The OWL 2 RL inconsistency rules that fire on the closure of ``triples`` (empty: RL-consistent)."""
-    store = _store(closure(list(triples)))
-    found = []
-    for row in store.query(FALSE_RULES):
+    return _violations_in(_store(closure(list(triples))))
+
+
+def _violations_in(store: ox.Store, union: bool = False) -> list[RuleViolation]:
+    found = set()
+    for row in store.query(FALSE_RULES, use_default_graph_as_union=union):
         terms = tuple(row[v].value for v in ("x", "y", "z") if row[v] is not None)
-        found.append(RuleViolation(row["rule"].value, terms))
+        found.add(RuleViolation(row["rule"].value, terms))
     return sorted(found, key=lambda v: (v.rule, v.terms))  # the store's row order is not stable
+
+
+class Reasoner:
+    """OWL 2 RL over one TBox and many small ABoxes: what explaining a contradiction asks (QuickXplain
+    checks tens to hundreds of subsets of the same facts against the same ontology).
+
+    The TBox's own closure T* is computed once, kept as reasonable's terms and in a store. Each ABox A is then
+    closed from T* + A (the same closure as T + A: closing is monotone and idempotent), only what A adds
+    is converted back, and the rules are run over T*'s store with that delta added in a graph of its own
+    and dropped after. On the ontology of 1,900 triples this does one check in a fifth of the time the
+    stand-alone :func:`violations` takes (which converts and loads the 4,400 closed TBox triples each time).
+    """
+
+    def __init__(self, tbox: list[ox.Triple]) -> None:
+        tbox = without_annotations(tbox)
+        self.tbox_closure = closure(tbox)
+        self._strings = {_as_strings(t) for t in self.tbox_closure}
+        self._rules = extra_rules(_store(tbox))
+        self._store = ox.Store()
+        base = ox.NamedNode(_GRAPH + "tbox")
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, base) for t in self.tbox_closure)
+
+    def closure(self, abox: Iterable[ox.Triple]) -> set[ox.Triple]:
+        """What the closure of TBox + ``abox`` has beyond the TBox's own closure."""
+        import reasonable
+
+        known = self.tbox_closure
+        reasoner = reasonable.PyReasoner()
+        reasoner.from_graph([*self._strings, *(_as_strings(t) for t in abox if t not in known)])
+        delta: set[ox.Triple] = set()
+        for _ in range(MAX_ROUNDS):
+            closed = set(reasoner.reason())  # base and inferred; after the first round, incrementally
+            delta = {_from_strings(t) for t in closed - self._strings} - known
+            extra = {t for t in self._with(delta, lambda store: [
+                t for rule in self._rules for t in store.query(rule, use_default_graph_as_union=True)])
+                if t not in known and t not in delta}
+            if not extra:
+                break
+            reasoner.from_graph([_as_strings(t) for t in extra])  # appended: the next round adds to this one
+            delta |= extra
+        return delta
+
+    def violations(self, abox: Iterable[ox.Triple]) -> list[RuleViolation]:
+        """The OWL 2 RL inconsistency rules that fire on the closure of TBox + ``abox``."""
+        return self._with(self.closure(abox), lambda store: _violations_in(store, union=True))
+
+    def _with(self, delta: set[ox.Triple], run):
+        graph = ox.NamedNode(_GRAPH + "abox")
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in delta)
+        try:
+            return run(self._store)
+        finally:
+            self._store.remove_graph(graph)
+
+
+_GRAPH = "urn:kg:owl2rl:"
+_ANNOTATIONS = {RDFS + "label", RDFS + "comment", RDFS + "isDefinedBy", RDFS + "seeAlso", OWL + "deprecated",
+                OWL + "versionInfo"}
+
+
+def without_annotations(tbox: list[ox.Triple]) -> list[ox.Triple]:
+    """The TBox without its annotation assertions (labels, definitions, sources: a third of the ontology's
+    triples), which have no meaning in OWL 2 and so cannot make or unmake a contradiction. Kept: the
+    declarations, and any triple about an annotation property that gives it a domain, range or parent
+    (none today; RL rules would read those)."""
+    declared = {t.subject.value for t in tbox if t.predicate.value == RDF + "type"
+                and t.object.value == OWL + "AnnotationProperty"}
+    axiomatised = {t.subject.value for t in tbox if t.predicate.value in (
+        RDFS + "domain", RDFS + "range", RDFS + "subPropertyOf", OWL + "equivalentProperty")}
+    dropped = (_ANNOTATIONS | declared) - axiomatised
+    return [t for t in tbox if t.predicate.value not in dropped]
 
 
 def rl_inputs(quads: list[ox.Quad]) -> tuple[list[ox.Triple], list[str]]:

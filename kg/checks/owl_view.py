@@ -78,13 +78,17 @@ class ReasoningInput:
     def triples(self, keys: Iterable[UnitKey] | None = None) -> list[ox.Triple]:
         """TBox + the triples of the given units (all units by default) + the background axioms
         (AllDifferent) over the individuals of those units that need the unique-name assumption."""
+        return [*self.tbox, *self.abox(keys)]
+
+    def abox(self, keys: Iterable[UnitKey] | None = None) -> list[ox.Triple]:
+        """:meth:`triples` without the TBox (what :class:`kg.checks.owl2rl.Reasoner` takes)."""
         chosen = self.units if keys is None else keys
         data: set[ox.Triple] = set()
         for key in chosen:
             data |= self.units[key]
         declarations = [ox.Triple(ox.NamedNode(i), RDF_TYPE, ox.NamedNode(vocab.OWL + "NamedIndividual"))
                         for i in _individuals(data)]
-        return [*self.tbox, *declarations, *_all_different(self._distinct(data)), *sorted(data, key=str)]
+        return [*declarations, *_all_different(self._distinct(data)), *sorted(data, key=str)]
 
     def _distinct(self, data: set[ox.Triple]) -> list[str]:
         """Individuals whose identity the reasoner could otherwise merge: registry entities, values of
