@@ -70,11 +70,12 @@ def find_contradictions(quads: list[ox.Quad], limit: int = MAX_CONFLICTS,
         return ReasoningInput(tbox=[], units={}), []
     data = build_input(evidence() if evidence is not None else quads, focus=set().union(*groups))
     conflicts: list[Conflict] = []
+    reasoner = owl2rl.Reasoner(data.tbox)  # the TBox closed once, for every suspicion
     for group in groups:
         if len(conflicts) >= limit:
             break
         part = _around(data, group)
-        for found in (*rl_conflicts(part, limit), *temporal_conflicts(part), *scoped_absence_conflicts(part)):
+        for found in (*rl_conflicts(part, limit, reasoner), *temporal_conflicts(part), *scoped_absence_conflicts(part)):
             if all(set(found.units) != set(c.units) for c in conflicts):
                 conflicts.append(found)
     return data, conflicts[:limit]
