@@ -256,7 +256,8 @@ def refuse_contradictions(quads: list[ox.Quad], allow: bool = False, evidence=No
     from kg.checks.consistency import find_contradictions
     from kg.checks.report import render_conflicts
 
-    data, conflicts = find_contradictions(quads, evidence=evidence)
+    # a graph written anyway is explained by kg reason: here the contradictions are confirmed, not minimised
+    data, conflicts = find_contradictions(quads, evidence=evidence, minimise=not allow)
     if conflicts and not allow:
         raise CheckFailed("the graph contradicts itself; nothing was written. To explain it with OWL DL, build it "
                           "anyway (kg build --allow-contradictions) and run kg reason.\n"

@@ -59,11 +59,14 @@ _SUMMARY = "urn:kg:summary:"
 
 
 def find_contradictions(quads: list[ox.Quad], limit: int = MAX_CONFLICTS,
-                        evidence: Callable[[], list[ox.Quad]] | None = None) -> tuple[ReasoningInput, list[Conflict]]:
+                        evidence: Callable[[], list[ox.Quad]] | None = None,
+                        minimise: bool = True) -> tuple[ReasoningInput, list[Conflict]]:
     """The reasoning input around what is suspected, and up to ``limit`` minimal contradictions (none:
     consistent). ``quads``: at least the ontology, the registry, the source graphs and the derived periods;
     ``evidence()``, when given, every quad of the dataset (the provenance graphs), read only when something
-    is suspected, to group the triples by the facts that assert them."""
+    is suspected, to group the triples by the facts that assert them. ``minimise=False``: an OWL 2 RL
+    contradiction is confirmed (one closure) but not reduced to a minimal set of facts (tens of closures):
+    for a build written anyway, which ``kg reason`` then explains."""
     view = AssertedView.of(quads)
     groups = view.suspect_groups()
     if not groups:
@@ -75,7 +78,8 @@ def find_contradictions(quads: list[ox.Quad], limit: int = MAX_CONFLICTS,
         if len(conflicts) >= limit:
             break
         part = _around(data, group)
-        for found in (*rl_conflicts(part, limit, reasoner), *temporal_conflicts(part), *scoped_absence_conflicts(part)):
+        rl = rl_conflicts(part, limit, reasoner) if minimise else rl_confirmed(part, reasoner)
+        for found in (*rl, *temporal_conflicts(part), *scoped_absence_conflicts(part)):
             if all(set(found.units) != set(c.units) for c in conflicts):
                 conflicts.append(found)
     return data, conflicts[:limit]
@@ -321,6 +325,17 @@ def rl_conflicts(data: ReasoningInput, limit: int, reasoner: owl2rl.Reasoner | N
             conflicts.append(Conflict(units, f"OWL 2 RL rule {rule} (kg build)", rule))
         queue.extend(keys - {unit} for unit in units)
     return conflicts
+
+
+def rl_confirmed(data: ReasoningInput, reasoner: owl2rl.Reasoner) -> list[Conflict]:
+    """The first OWL 2 RL contradiction rule that fires on ``data``, with what it names: confirmed, not
+    reduced to facts (see :func:`find_contradictions`; the facts around a state can be hundreds of rows)."""
+    found = reasoner.violations(data.abox())
+    if not found:
+        return []
+    named = ", ".join(data.label(term) for term in found[0].terms)
+    return [Conflict([], f"OWL 2 RL rule {found[0].rule}, on {named} (kg build; kg reason finds the facts)",
+                     found[0].rule)]
 
 
 def _around_violation(data: ReasoningInput, keys: frozenset[UnitKey], violations) -> frozenset[UnitKey]:

@@ -21,7 +21,8 @@ def render_conflicts(data: ReasoningInput, conflicts: list[Conflict]) -> str:
     out = []
     for number, conflict in enumerate(conflicts, 1):
         out.append(f"Contradiction {number}, found by {conflict.found_by}:")
-        out.append("  these facts cannot all be true —")
+        if conflict.units:
+            out.append("  these facts cannot all be true —")
         for unit in conflict.units:
             lines = unit_lines(data, unit)
             out.append(f"  - {lines[0]}")
