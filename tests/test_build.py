@@ -333,7 +333,7 @@ def test_two_builds_at_once_write_one_after_the_other(tmp_path):
 
     env = {**os.environ, "KG_HOME": str(ROOT)}
     assert _kg("build", "--build", str(tmp_path)).returncode == 0
-    for _ in range(3):
+    for _ in range(2):
         processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *flags, "--build", str(tmp_path)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for flags in ([], ["--infer"])]
