@@ -77,12 +77,20 @@ def find_contradictions(quads: list[ox.Quad], limit: int = MAX_CONFLICTS,
     for group in groups:
         if len(conflicts) >= limit:
             break
+        if any(group <= _named_by(data, c) for c in conflicts):
+            continue  # explained already (an absence and the pledge it denies is one suspicion from each side)
         part = _around(data, group)
         rl = rl_conflicts(part, limit, reasoner) if minimise else rl_confirmed(part, reasoner)
         for found in (*rl, *temporal_conflicts(part), *scoped_absence_conflicts(part)):
             if all(set(found.units) != set(c.units) for c in conflicts):
                 conflicts.append(found)
     return data, conflicts[:limit]
+
+
+def _named_by(data: ReasoningInput, conflict: Conflict) -> set[str]:
+    """The IRIs the facts of a conflict mention."""
+    return {term.value for unit in conflict.units for t in data.units.get(unit, ())
+            for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)}
 
 
 def _around(data: ReasoningInput, iris: set[str]) -> ReasoningInput:
