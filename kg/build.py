@@ -72,7 +72,6 @@ def build(settings: Settings, validate: bool = True, infer: bool = False,
 
 def _build_locked(settings: Settings, corpus: Corpus, grounding: Grounding, ontology: list, validate: bool,
                   infer: bool, allow_contradictions: bool, workers: int | None) -> BuildResult:
-    import shutil
 
     assert settings.build_dir is not None
     with builds.build_lock(settings.build_dir):
@@ -84,14 +83,33 @@ def _build_locked(settings: Settings, corpus: Corpus, grounding: Grounding, onto
                 os.chmod(path, 0o755 if path.is_dir() else 0o644)
             builds.publish(settings.build_dir, staging)
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            _discard(staging, exc)
             raise InputError(f"cannot write the build into {settings.build_dir}: {exc.strerror or exc}; "
                              "the previous build is intact") from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+        except BaseException as exc:
+            _discard(staging, exc)
             raise
     settings.refresh_build()
     return result
+
+
+def _discard(staging: Path, exc: BaseException) -> None:
+    """Remove a failed build's staging directory. Its store must be closed first: the failed frames still
+    hold it (through the exception's traceback), and RocksDB's background threads kept writing table files
+    into the directory while it was being removed (a staging store left behind, seen once in a full-disk
+    test)."""
+    import gc
+    import shutil
+    import time
+    import traceback
+
+    traceback.clear_frames(exc.__traceback__)
+    gc.collect()
+    for attempt in range(3):
+        shutil.rmtree(staging, ignore_errors=True)
+        if not staging.exists():
+            return
+        time.sleep(0.2 * (attempt + 1))
 
 
 class _Writer:
@@ -155,6 +173,7 @@ class _Writer:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
+        self.store = None  # closes the store (see _discard)
 
 
 def _build_into(staging: Path, settings: Settings, corpus: Corpus, grounding: Grounding, ontology: list,
