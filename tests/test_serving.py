@@ -262,7 +262,14 @@ def test_a_running_serve_picks_up_a_rebuild(tmp_path):
 def test_serve_stops_cleanly_on_ctrl_c(served):
     process, base = served
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=15) == 0
+    # 15 s was exceeded twice in full fresh-clone runs at stop 19 (never alone, nor under 3 CPU hogs): the
+    # cause is open (docs/STATUS.md); 60 s still fails a server that does not stop
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("kg serve did not stop within 60 s of SIGINT; stderr: " + process.stderr.read()[-2000:])
+    assert code == 0
     assert "stopping the SPARQL server" in process.stdout.read()
     port = int(base.rsplit(":", 1)[1])
     assert port not in _listening_ports(), "something still listens on the server's port"
