@@ -88,12 +88,12 @@ def test_query_cli_formats_are_identical_remote_and_embedded(built, pushed, caps
 # ------------------------------------------------------------------ kg serve
 
 
-def start_serve(build_dir, *extra: str) -> tuple[subprocess.Popen, str]:
+def start_serve(build_dir, *extra: str, preexec_fn=None) -> tuple[subprocess.Popen, str]:
     """`kg serve` on a free port over ``build_dir``; the process and its base URL, once it listens."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), *extra,
                                 "--build", str(build_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT, env={**os.environ, "KG_HOME": str(ROOT)})
+                               text=True, cwd=ROOT, env={**os.environ, "KG_HOME": str(ROOT)}, preexec_fn=preexec_fn)
     line = process.stdout.readline()
     assert line.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query"), line + process.stderr.read()
     return process, f"http://127.0.0.1:{port}"
@@ -262,17 +262,31 @@ def test_a_running_serve_picks_up_a_rebuild(tmp_path):
 def test_serve_stops_cleanly_on_ctrl_c(served):
     process, base = served
     process.send_signal(signal.SIGINT)
-    # 15 s was exceeded twice in full fresh-clone runs at stop 19 (never alone, nor under 3 CPU hogs): the
-    # cause is open (docs/STATUS.md); 60 s still fails a server that does not stop
-    try:
-        code = process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("kg serve did not stop within 60 s of SIGINT; stderr: " + process.stderr.read()[-2000:])
-    assert code == 0
-    assert "stopping the SPARQL server" in process.stdout.read()
+    _assert_stops(process)
     port = int(base.rsplit(":", 1)[1])
     assert port not in _listening_ports(), "something still listens on the server's port"
+
+
+def test_serve_stops_on_ctrl_c_though_started_with_it_ignored(built):
+    """A process started with SIGINT ignored gets no KeyboardInterrupt from Python: kg serve ignored Ctrl-C
+    when a parent (in the full suite, the test process itself) ignored it (stop 19's hang)."""
+    process, _ = start_serve(built.build_dir, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        process.send_signal(signal.SIGINT)
+        _assert_stops(process)
+    finally:
+        stop(process)
+
+
+def _assert_stops(process: subprocess.Popen, seconds: float = 30.0) -> None:
+    try:
+        code = process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"kg serve did not stop within {seconds:.0f} s of SIGINT; stderr: "
+                    + process.stderr.read()[-2000:])
+    assert code == 0
+    assert "stopping the SPARQL server" in process.stdout.read()
 
 
 def _listening_ports() -> set[int]:

@@ -293,6 +293,7 @@ class Pool:
         self.directory: Path | None = None
         self.lock = threading.Lock()
         self.all: set[Worker] = set()
+        self.closed = False
 
     def start(self, directory: Path) -> None:
         """Start every worker on ``directory`` and wait until they are ready; then they take new queries
@@ -349,15 +350,19 @@ class Pool:
 
         def spawn() -> None:
             directory = self.directory
-            if directory is None:
+            if directory is None or self.closed:
                 return
             try:
                 fresh = self.new_worker(directory)
                 fresh.wait_ready()
-            except InputError as exc:
-                log(f"cannot restart a query worker: {exc}")
+            except (InputError, RuntimeError) as exc:  # RuntimeError: the spawner was shut down (closing)
+                if not self.closed:
+                    log(f"cannot restart a query worker: {exc}")
                 return
             with self.lock:
+                if self.closed:  # close() ran while this worker started: it would outlive the pool
+                    fresh.kill()
+                    return
                 self.all.add(fresh)
             self.release(fresh)
 
@@ -375,6 +380,7 @@ class Pool:
     def close(self) -> None:
         """Kill every worker."""
         with self.lock:
+            self.closed = True
             workers = list(self.all)
             self.all.clear()
         for worker in workers:
@@ -639,6 +645,17 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _take_stop_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the server, whatever this process inherited.
+
+    A process started with SIGINT ignored (a child of a process that ignores it; Python then installs no
+    KeyboardInterrupt handler) or blocked would not stop on Ctrl-C, though it says "stop with Ctrl-C": seen
+    in the test suite, where a test's process had come to ignore SIGINT (docs/robustness.md)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _watch(build_dir: Path, pool: Pool, stopping: threading.Event, every: float = 1.0) -> None:
     """Switch to each newly published build; say so, or say why not."""
     from kg.builds import current_build
@@ -683,6 +700,7 @@ def serve(build_dir: Path, bind: str = "127.0.0.1", port: int = 7878, limits: Li
         raise InputError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
     stopping = threading.Event()
     try:
+        _take_stop_signals()
         pool.start(directory)
         host = f"[{bind}]" if ":" in bind else bind
         base = f"http://{host}:{port}"
@@ -695,7 +713,6 @@ def serve(build_dir: Path, bind: str = "127.0.0.1", port: int = 7878, limits: Li
         print(f"query page:      {base}/")
         print(f"serving build {directory.name}; a new build is picked up when it is published")
         print("stop with Ctrl-C", flush=True)
-        signal.signal(signal.SIGTERM, _stop)
         threading.Thread(target=_watch, args=(build_dir, pool, stopping), name="kg-serve-watch", daemon=True).start()
         server.serve_forever(poll_interval=0.2)
         return 0
