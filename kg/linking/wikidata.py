@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -303,7 +304,9 @@ class Client:
         sparql = SPARQLWrapper(self.options.endpoint, agent=self.agent)
         sparql.setMethod(POST)
         sparql.setReturnFormat(JSON)
-        sparql.setTimeout(self.options.timeout)
+        # each read may take a second longer than the whole answer may: for a server that sends nothing, the
+        # whole-answer deadline (_fetch) is the one reported, not whichever of two equal timers fired first
+        sparql.setTimeout(math.ceil(self.options.timeout) + 1)
         sparql.setQuery(query)
         endpoint = self.options.endpoint
         try:
