@@ -27,6 +27,7 @@ from kg import builds, vocab
 from kg.config import BUILD_INFO_FILE, DATASET_FILE, STORE_DIR, Settings
 from kg.errors import CheckFailed, InputError
 from kg.ontology import read_ontology
+from kg.query.store import load_merged
 from kg.sources.corpus import Grounding, ground_corpus, load_checked_corpus
 from kg.sources.model import Corpus
 
@@ -113,7 +114,8 @@ def _discard(staging: Path, exc: BaseException) -> None:
 
 
 class _Writer:
-    """Appends N-Quads to the staging dataset and bulk-loads the same bytes into the staging store from a
+    """Appends N-Quads to the staging dataset and bulk-loads the same bytes (and their merge, the store's
+    default graph: kg.query.store.load_merged) into the staging store from a
     thread of its own, counting the quads of each graph."""
 
     def __init__(self, staging: Path) -> None:
@@ -139,7 +141,7 @@ class _Writer:
         while (data := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self.store.bulk_load(input=data, format=_NQ)
+                    load_merged(self.store, data)  # and the merge, in the default graph (kg.query.store)
                 except BaseException as exc:  # reported by finish()
                     self._error = exc
 

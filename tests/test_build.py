@@ -269,8 +269,11 @@ def _whole(build_dir) -> dict:
     info = json.loads((build_dir / "build-info.json").read_text(encoding="utf-8"))
     lines = (build_dir / "dataset.nq").read_bytes().count(b"\n")
     store = ox.Store.read_only(str(build_dir / "store"))
-    in_store = len(store)
+    in_store = sum(1 for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+    merged = {q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert info["quads"] == lines == in_store, (info["quads"], lines, in_store)
+    assert merged == {q.triple for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}, \
+        "the default graph is the merge of the named graphs"
     assert (build_dir / "current").is_symlink()
     return info
 

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from kg import vocab
 from kg.publish.network import run_packaged
+from kg.query.store import reads_union
 
 # Readable names for the few predicates outside the ontology that facts use.
 PREDICATE_NAMES = {
@@ -121,7 +122,7 @@ def load_labels(store: ox.Store) -> dict[str, str]:
         SELECT ?s (MIN(STR(?label)) AS ?l) WHERE {
           ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label
           FILTER(isIRI(?s) && (LANG(?label) = "" || LANGMATCHES(LANG(?label), "en")))
-        } GROUP BY ?s""", use_default_graph_as_union=True)
+        } GROUP BY ?s""", use_default_graph_as_union=reads_union(store))
     return {row["s"].value: row["l"].value for row in rows}
 
 

@@ -83,8 +83,9 @@ def _counts(row) -> Counts:
 
 def compute_statistics(store: ox.Store) -> Statistics:
     """Count everything the description states, from a store over the built dataset."""
-    # every graph, and the default graph (empty in a build: everything is in a named graph)
-    total = _count_query("{ GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o }")
+    # every named graph: everything a build holds is in one (its store's default graph is their merge,
+    # kg.query.store.load_merged, and is not counted again)
+    total = _count_query("GRAPH ?g { ?s ?p ?o }")
     stats = Statistics(total=_counts(next(iter(store.query(total)))))
     for row in store.query(_count_query("GRAPH ?g { ?s ?p ?o }", group_by="?g")):
         if isinstance(row["g"], ox.NamedNode):
@@ -92,12 +93,12 @@ def compute_statistics(store: ox.Store) -> Statistics:
     stats.graphs = dict(sorted(stats.graphs.items()))
     classes = store.query(f"""
         SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
-        WHERE {{ {{ GRAPH ?g {{ ?s <{vocab.RDF}type> ?class }} }} UNION {{ ?s <{vocab.RDF}type> ?class }} }}
+        WHERE {{ GRAPH ?g {{ ?s <{vocab.RDF}type> ?class }} }}
         GROUP BY ?class""")
     stats.classes = {row["class"].value: int(row["n"].value) for row in classes
                      if isinstance(row["class"], ox.NamedNode)}
     properties = store.query("""
-        SELECT ?p (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?p""")
+        SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p""")
     stats.properties = {row["p"].value: int(row["n"].value) for row in properties}
     used = set(stats.classes) | set(stats.properties)
     stats.vocabularies = sorted({base for base in [*vocab.PREFIXES.values(), VOID, DCAT]

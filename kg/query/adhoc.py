@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from kg import vocab
 from kg.errors import InputError
 from kg.query.binding import blank_out_text
+from kg.query.store import reads_union
 
 _PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
@@ -100,7 +101,7 @@ def holds_ids_under(store: ox.Store) -> Callable[[str], bool]:
     """Whether the store has a subject whose IRI starts with a namespace (for kind prefixes)."""
     def check(namespace: str) -> bool:
         ask = f'ASK {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{namespace}")) }}'
-        return bool(store.query(ask, use_default_graph_as_union=True))
+        return bool(store.query(ask, use_default_graph_as_union=reads_union(store)))
 
     return check
 
@@ -114,7 +115,7 @@ def run(store: ox.Store, query: UserQuery):
 
     shape = check_query(query.full)
     try:
-        return store.query(query.full, use_default_graph_as_union=not shape.dataset)
+        return store.query(query.full, use_default_graph_as_union=not shape.dataset and reads_union(store))
     except SyntaxError as exc:
         raise syntax_error(query, exc) from None
 
@@ -123,8 +124,8 @@ def repeats_from_union(store: ox.Store, query: UserQuery, rows: int) -> bool | N
     """Whether the query gives fewer rows over the distinct triples of all graphs than over their union
     (True: the repeats come from the union default graph). False for a query that names graphs itself
     (GRAPH, FROM: it chose its dataset); None when the graph is too large to copy and check."""
-    if _DATASET.search(blank_out_text(query.text)):
-        return False
+    if _DATASET.search(blank_out_text(query.text)) or not reads_union(store):
+        return False  # it chose its dataset, or the store's default graph is the merge (no repeats)
     if len(store) > LARGEST_RECHECK:
         return None
     distinct = ox.Store()

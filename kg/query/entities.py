@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from kg import vocab
 from kg.errors import InputError
+from kg.query.store import reads_union
 
 # Provenance machinery has ids too, but nobody looks it up by name; time spans are named after the facts
 # that date things (their ids repeat the fact's), so they are searched only when asked for by --kind.
@@ -92,7 +93,7 @@ def entity_index(select: Callable[[str], list[dict]]) -> dict[str, Entity]:
 def store_index(store: ox.Store) -> dict[str, Entity]:
     """The entity index of an embedded store (default graph: the union of the named graphs)."""
     def select(query: str) -> list[dict]:
-        solutions = store.query(query, use_default_graph_as_union=True)
+        solutions = store.query(query, use_default_graph_as_union=reads_union(store))
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 

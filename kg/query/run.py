@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from kg import vocab
 from kg.errors import InputError
 from kg.query.binding import bind_parameters
-from kg.query.store import Results, open_oxigraph, select_oxigraph, select_rdflib
+from kg.query.store import Results, open_oxigraph, reads_union, select_oxigraph, select_rdflib
 
 Term = ox.NamedNode | ox.Literal
 
@@ -46,7 +46,7 @@ def check_entities_exist(store: ox.Store, bindings: Mapping[str, Term]) -> None:
     for term in bindings.values():
         is_entity = isinstance(term, ox.NamedNode) and term.value.startswith(vocab.ID)
         if is_entity and not store.query(bind_parameters("ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }", {"e": term}),
-                                         use_default_graph_as_union=True):
+                                         use_default_graph_as_union=reads_union(store)):
             from kg.query.entities import missing_entity_error, store_index
 
             raise missing_entity_error(store_index(store), vocab.shorten(term.value))

@@ -8,10 +8,19 @@ Both evaluate queries with the default graph as the union of all named graphs, w
 the stored queries are written — unless the query names its own dataset (``FROM`` / ``FROM
 NAMED``): then that dataset is used, as SPARQL 1.1 says (Oxigraph's union option would otherwise
 replace it). Every query passes :func:`kg.query.guard.check_query` before an engine parses it.
+
+The union is an RDF merge: a triple that several sources assert is in it once. Oxigraph's own union
+option (``use_default_graph_as_union``, 0.5) matches such a triple once per graph (oxigraph#1919), so
+each join multiplied by how many sources share a fact: on the real graph a query over Japan's
+agreements met one reciprocal access agreement 49 times before DISTINCT, and a COUNT(*) counted
+repeats. So a build's store holds the merge itself, in its default graph (:func:`load_merged`), and
+queries read that graph; a store without it (an older build, a store made by hand) is queried through
+the union option as before (:func:`reads_union`). docs/performance.md gives the measurements.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +44,38 @@ def open_oxigraph(dataset_file: Path) -> ox.Store:
     if dataset_file.stat().st_size > IN_MEMORY_LIMIT and (persistent / "CURRENT").is_file():
         return ox.Store.read_only(str(persistent))
     store = ox.Store()
-    store.bulk_load(path=str(dataset_file), format=ox.RdfFormat.N_QUADS)
+    load_merged(store, dataset_file.read_bytes())
     return store
+
+
+_NQ = ox.RdfFormat.N_QUADS
+_GRAPH_AT_LINE_END = re.compile(rb" <[^<>\s]*> \.\n")
+_LINE_WITH_BLANK_NODE = re.compile(rb"^[^\n]*_:[^\n]*\n", re.MULTILINE)
+
+
+def triples_of(nquads: bytes) -> bytes:
+    """N-Quads whose every line is in a named graph, as N-Triples: each line without its graph."""
+    return _GRAPH_AT_LINE_END.sub(b" .\n", nquads)
+
+
+def load_merged(store: ox.Store, nquads: bytes) -> None:
+    """Load N-Quads (every quad in a named graph) into ``store``, and their triples into its default graph:
+    the merge of the named graphs, each triple once. Blank nodes keep their labels in both, so a blank
+    node of a named graph is the same node in the merge (Oxigraph's bulk loader would rename them)."""
+    if b"_:" in nquads:  # the ontology's restrictions and lists: a few lines, loaded as terms
+        quads = list(ox.parse(input=b"".join(_LINE_WITH_BLANK_NODE.findall(nquads)), format=_NQ,
+                              rename_blank_nodes=False))
+        store.bulk_extend(quads)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        nquads = _LINE_WITH_BLANK_NODE.sub(b"", nquads)
+    store.bulk_load(input=nquads, format=_NQ)
+    store.bulk_load(input=triples_of(nquads), format=ox.RdfFormat.N_TRIPLES)
+
+
+def reads_union(store: ox.Store) -> bool:
+    """Whether queries must ask Oxigraph for the union of the named graphs: True unless the store holds
+    their merge in its default graph (:func:`load_merged`; a build's store does)."""
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
 
 
 @dataclass
@@ -61,7 +100,8 @@ def evaluate(store: ox.Store, query: str, allow_service: bool = True, **options
     from kg.query.guard import check_query
 
     shape = check_query(query, allow_service=allow_service)
-    union = not shape.dataset and "default_graph" not in options and "named_graphs" not in options
+    union = (not shape.dataset and "default_graph" not in options and "named_graphs" not in options
+             and reads_union(store))
     try:
         return store.query(query, use_default_graph_as_union=union, **options)
     except SyntaxError as exc:
