@@ -57,7 +57,7 @@ def capped_latencies(build_dir: Path, runs: int, cap: float) -> dict[str, float 
 
     from kg.query.binding import bind_parameters
     from kg.query.catalogue import bind, catalogue
-    from kg.query.store import STORE_DIR
+    from kg.query.store import STORE_DIR, reads_union
 
     store = ox.Store.read_only(str(build_dir / STORE_DIR))
     out: dict[str, float | None] = {}
@@ -65,7 +65,7 @@ def capped_latencies(build_dir: Path, runs: int, cap: float) -> dict[str, float 
         text = bind_parameters(query.text, bind(query, {}))
 
         def work(text: str = text) -> list:
-            return list(store.query(text, use_default_graph_as_union=True))
+            return list(store.query(text, use_default_graph_as_union=reads_union(store)))
 
         if _in_child(work, cap) is None:
             out[name] = None
