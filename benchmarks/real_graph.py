@@ -110,7 +110,7 @@ def main() -> None:
             info = json.loads((full_dir / "build-info.json").read_text(encoding="utf-8"))
 
         fast = capped_latencies(full_dir, args.runs, args.cap)
-        base = embedded_latencies(base_dir, args.runs)
+        base, _ = embedded_latencies(base_dir, args.runs)
         slow: dict[str, float | None] = {}
         if args.rdflib:
             slow, load = rdflib_latencies(full_dir, args.cap)
