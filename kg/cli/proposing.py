@@ -33,6 +33,10 @@ def propose_arguments(p: argparse.ArgumentParser) -> None:
                    help="score the proposals for curated sources' texts against their curated facts instead; "
                    "'all' takes every curated text (data/ and tests/fixtures/valid/)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="--evaluate's output")
+    p.add_argument("--misses", action="store_true",
+                   help="with --evaluate: list what the proposals got wrong in the target parts (proposed and not "
+                   "curated, curated and not proposed), for the texts rules may be written from; kept-aside texts "
+                   "are never shown")
 
 
 def run_propose(args: argparse.Namespace) -> int:
@@ -73,7 +77,7 @@ def run_propose(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace, settings) -> int:
-    from kg.propose.evaluate import report_json, table
+    from kg.propose.evaluate import misses_report, report_json, table
     from kg.propose.run import curated_directories, evaluate_sources
 
     if args.evaluate == ["all"]:
@@ -84,6 +88,13 @@ def _evaluate(args: argparse.Namespace, settings) -> int:
     else:
         directories = [Path(d) for d in args.evaluate]
     evaluations = evaluate_sources(settings, directories)
+    if args.misses:
+        shown = [e for e in evaluations if not e.kept_aside]
+        print(misses_report(shown))
+        if len(shown) < len(evaluations):
+            print(f"({len(evaluations) - len(shown)} kept-aside text(s) not shown: no rule may be written from them; "
+                  "docs/propose.md)")
+        return EXIT_OK
     print(report_json(evaluations) if args.format == "json" else table(evaluations), end="" if args.format == "json"
           else "\n")
     return EXIT_OK

@@ -131,6 +131,8 @@ class Evaluation:
     target: Score = field(default_factory=Score)
     proposals: int = 0
     pooled_after_rules: bool | None = None  # for a pooled row: whether it pools the texts added after the rules
+    # per target part: what was proposed and not curated, and what was curated and not proposed
+    misses: dict[str, tuple[list, list]] = field(default_factory=dict)
 
     def add(self, other: Evaluation) -> None:
         for name, score in other.fact_types.items():
@@ -259,7 +261,49 @@ def evaluate(extraction: Extraction, source: Source, corpus: Corpus, registry_ty
             result.slots[slot] = _score(_slot(slot, proposed, m), _slot(slot, curated, lambda x: x))
     for part in (result.fact_types["arrangement"], result.slots["event"], result.slots["date"], result.slots["party"]):
         result.target.add(part)
+    result.misses = {
+        "arrangement": _unmatched(keys_p["arrangement"], keys_c["arrangement"]),
+        "event": _unmatched(_slot("event", proposed, m), _slot("event", curated, lambda x: x)),
+        "party": _unmatched(_slot("party", proposed, m), _slot("party", curated, lambda x: x)),
+        "date": _unmatched_dates(_dates(proposed, m), _dates(curated, lambda x: x)),
+    }
     return result
+
+
+def _unmatched(proposed: set, curated: set) -> tuple[list, list]:
+    return sorted(proposed - curated, key=repr), sorted(curated - proposed, key=repr)
+
+
+def _unmatched_dates(proposed: list[tuple], curated: list[tuple]) -> tuple[list, list]:
+    def hit(x, others):
+        return any(x[0] == y[0] and x[1] == y[1] and _dates_match(x[2], y[2]) for y in others)
+
+    return ([p for p in proposed if not hit(p, curated)], [c for c in curated if not hit(c, proposed)])
+
+
+def misses_report(evaluations: list[Evaluation]) -> str:
+    """What each text's proposals got wrong in the target parts: proposed but not curated (a false
+    positive, "+") and curated but not proposed (a miss, "-"). For writing rules from the texts open to it;
+    kg propose refuses to show it for a kept-aside text."""
+    lines = []
+    for e in evaluations:
+        lines.append(f"{e.source_id}:")
+        for part, (extra, missing) in e.misses.items():
+            for x in extra:
+                lines.append(f"  + {part}: {_show(x)}")
+            for x in missing:
+                lines.append(f"  - {part}: {_show(x)}")
+        if not any(a or b for a, b in e.misses.values()):
+            lines.append("  (nothing missed)")
+    return "\n".join(lines)
+
+
+def _show(x) -> str:
+    if isinstance(x, tuple):
+        return " ".join(_show(v) for v in x)
+    if isinstance(x, date):
+        return x.isoformat()
+    return "?" if x is None else str(x)
 
 
 def _entity_map(extraction: Extraction, proposed: dict[str, Node], curated: dict[str, Node], labels: dict[str, str],

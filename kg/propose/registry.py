@@ -74,6 +74,7 @@ class Registry:
             for name in (known.label, *known.alt_labels):
                 if name:
                     self.by_name[fold(name)].add(known.entity_id)
+        self._of_kind: dict[str, list[Known]] = {}
 
     def get(self, entity_id: str) -> Known | None:
         """The entity with this id, or None."""
@@ -86,7 +87,9 @@ class Registry:
 
     def of_kind(self, kind: str) -> list[Known]:
         """The entities of one kind, in id order."""
-        return [k for _, k in sorted(self.entities.items()) if k.kind == kind]
+        if kind not in self._of_kind:  # the registry does not change once built
+            self._of_kind[kind] = [k for _, k in sorted(self.entities.items()) if k.kind == kind]
+        return self._of_kind[kind]
 
     def named(self, name: str, kind: str | None = None) -> list[str]:
         """Ids of the entities with this label or alternative label (of one kind, when given)."""
@@ -94,9 +97,12 @@ class Registry:
         return [i for i in ids if kind is None or self.entities[i].kind == kind]
 
     def arrangement(self, cls: str, parties: set[str]) -> str | None:
-        """The one known arrangement of this class between exactly these parties, if there is one."""
+        """The one known arrangement of this class between exactly these parties, if there is one; of
+        several, the one no other of them superseded (the 1960 treaty, not the 1951 one it replaced)."""
         found = [k.entity_id for k in self.of_kind("arrangement")
                  if cls in k.types and set(k.values.get("party", ())) == parties]
+        if len(found) > 1:
+            found = [a for a in found if not set(self.entities[a].values.get("supersededBy", ())) & set(found)]
         return found[0] if len(found) == 1 else None
 
     def event(self, cls: str, arrangement: str) -> str | None:
