@@ -316,3 +316,13 @@ def test_misses_are_listed_for_the_texts_open_to_rule_writing_and_never_for_a_ke
     for line in out.splitlines():
         if line.startswith("  ") and not line.strip().startswith("("):
             assert re.match(r"  [+-] (arrangement|event|party|date): \S", line), line
+
+
+def test_a_known_arrangement_name_in_a_sentence_about_other_states_is_not_that_arrangement():
+    # "2+2" names the Japan-US Security Consultative Committee in the registry; here it is Japan and Germany's
+    text = ("Japan and Germany hold first 2+2\n\nWritten in Tokyo on 14 March 2024 for the tests of japan-security-kg; "
+            "invented, not real reporting.\n\nThe first Japan-Germany “2+2” was held in Tokyo on Monday.\n")
+    arrangements = {p.subject: p for p in by_type(extract(text), "arrangement")}
+    assert "agreement/japan-us-2plus2" not in arrangements
+    talks = [p for p in arrangements.values() if p.types == ["SecurityTalks"]]
+    assert [t.values["party"] for t in talks] == [["state/japan", "state/germany"]]

@@ -292,7 +292,7 @@ class _Run:
         taken: list[tuple[int, int]] = []
         for m in self._mentions(sentence.start, sentence.end, "arrangement"):
             known = self.registry.get(m.entity_id)
-            if known is None:
+            if known is None or self._named_for_others(known, sentence):
                 continue
             cls = next((t for t in known.types if t in ARRANGEMENT_CLASSES and t != "SecurityArrangement"),
                        "SecurityArrangement")
@@ -320,6 +320,16 @@ class _Run:
             assert match is not None
             found.append((sentence.start + match.start(), sentence.start + match.end(), self.last_arrangement))
         return found
+
+    def _named_for_others(self, known, sentence: Sentence) -> bool:
+        """A known arrangement's name ("2+2", "RAA") in a sentence that names a state not among its parties
+        and at most one of them: the same kind of arrangement with someone else ("the Japan-France 2+2" is
+        not the Japan-US one)."""
+        parties = set(known.values.get("party", ()))
+        if not parties:
+            return False
+        named = set(self._states(sentence.start, sentence.end))
+        return bool(named - parties) and len(named & parties) < 2
 
     def _from_cue(self, sentence: Sentence, start: int, end: int, cls: str, kind_name: str,
                   found: list[tuple[int, int, Arrangement]]) -> Arrangement | None:
