@@ -257,7 +257,7 @@ def test_the_build_is_byte_identical_whatever_the_hash_seed(tmp_path):
     """Issue 12: dataset.nq changed with PYTHONHASHSEED (rdflib's and the reasoner's orders); the test that
     built twice in one process could not see it."""
     for seed in ("1", "2"):
-        assert _kg("build", "--infer", "--build", str(tmp_path / seed), seed=seed).returncode == 0
+        assert _kg("build", "--infer", *ARTICLE_SOURCES, "--build", str(tmp_path / seed), seed=seed).returncode == 0
     for name in ("dataset.nq", "build-info.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
@@ -290,15 +290,16 @@ def test_a_killed_build_leaves_the_previous_build_whole_and_the_next_build_remov
     from .conftest import ROOT, shared_text_path
 
     valid = ROOT / "tests" / "fixtures" / "valid"
-    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
     before = _whole(tmp_path)
     texts = os.pathsep.join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
     extra = [arg for d in sorted(valid.iterdir()) for arg in ("--add-source", str(d))]
     env = {**os.environ, "KG_HOME": str(ROOT)}
     kills = 0
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
-        process = subprocess.Popen([sys.executable, "-m", "kg", "build", "--texts", texts, *extra, "--build",
-                                    str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCES, "--texts", texts, *extra,
+                                    "--build", str(tmp_path)],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
@@ -307,7 +308,7 @@ def test_a_killed_build_leaves_the_previous_build_whole_and_the_next_build_remov
         now = _whole(tmp_path)
         assert now["quads"] in (before["quads"], _kg_quads_with(valid, tmp_path, texts, extra)), now["quads"]
     assert kills >= 3
-    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
     assert _whole(tmp_path)["quads"] == before["quads"]
     leftovers = [p.name for p in (tmp_path / "builds").iterdir()]
     assert leftovers == [os.readlink(tmp_path / "current").split("/")[-1]], leftovers
@@ -320,7 +321,7 @@ def _kg_quads_with(valid, tmp_path, texts, extra) -> int:
     """How many quads a completed build with the extra sources holds (built once, elsewhere)."""
     if "quads" not in _EXTENDED:
         other = tmp_path.parent / (tmp_path.name + "-extended")
-        assert _kg("build", "--texts", texts, *extra, "--build", str(other)).returncode == 0
+        assert _kg("build", *ARTICLE_SOURCES, "--texts", texts, *extra, "--build", str(other)).returncode == 0
         _EXTENDED["quads"] = _whole(other)["quads"]
     return _EXTENDED["quads"]
 
@@ -335,9 +336,10 @@ def test_two_builds_at_once_write_one_after_the_other(tmp_path):
     from .conftest import ROOT
 
     env = {**os.environ, "KG_HOME": str(ROOT)}
-    assert _kg("build", "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
     for _ in range(2):
-        processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *flags, "--build", str(tmp_path)], env=env,
+        processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCES, *flags, "--build",
+                                       str(tmp_path)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for flags in ([], ["--infer"])]
         errors = [p.communicate()[1] for p in processes]

@@ -17,7 +17,7 @@ PAGED = sorted(name for name, q in QUERIES.items() if {"limit", "offset"} <= {p.
 
 
 def test_the_queries_with_large_answers_page():
-    assert {"obligations-between", "security-history"} <= set(PAGED)
+    assert {"obligations-between", "security-history", "timeline", "quoted-statements", "evidence-for"} <= set(PAGED)
     unpaged = next(name for name in QUERIES if name not in PAGED)
     with pytest.raises(InputError):
         bind(QUERIES[unpaged], {"limit": "5"})
@@ -25,7 +25,10 @@ def test_the_queries_with_large_answers_page():
 
 # a corpus and parameters on which each paged query has enough rows to page
 CASES = {"obligations-between": ("table-source", {"partner": "state/canada"}),
-         "security-history": ("article", {})}
+         "security-history": ("article", {}),
+         "timeline": ("article", {}),
+         "quoted-statements": ("article", {}),
+         "evidence-for": ("article", {})}
 
 
 @pytest.mark.parametrize("name", PAGED)
