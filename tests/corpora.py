@@ -43,6 +43,7 @@ class FixtureCorpus:
 
 
 ARTICLE_CORPUS = (ARTICLE, *REFERENCES)
+ARTICLE_SOURCE_ARGS = tuple(arg for source in ARTICLE_CORPUS for arg in ("--source", source))  # kg build's
 UK_RAA_TEXTS = ("mofa-2021-09-28-japan-uk-raa-negotiations-commence",
                 "govuk-2022-05-05-pm-meeting-kishida-raa-in-principle",
                 "no10-2023-01-12-pm-meeting-kishida-raa-signed-wiredgov",

@@ -13,6 +13,7 @@ import pytest
 from kg.query.catalogue import catalogue
 
 from .conftest import ARTICLE, ROOT
+from .corpora import ARTICLE_SOURCE_ARGS
 
 QUERY_NAMES = sorted(catalogue(ROOT / "queries"))
 
@@ -152,7 +153,7 @@ def test_columns_select_and_order_table_columns(cli, built, monkeypatch):
 
 
 def test_a_query_that_needs_entailments_refuses_a_build_without_them(cli, tmp_path):
-    assert cli("build", "--build", str(tmp_path))[0] == 0
+    assert cli("build", "--build", str(tmp_path), *ARTICLE_SOURCE_ARGS)[0] == 0
     code, _, err = cli("query", "entailed-partnerships", "--build", str(tmp_path))
     assert code == 2 and "build with 'kg build --infer' first" in err
 

@@ -20,6 +20,7 @@ from kg.sources.grounding import (
 from kg.sources.model import Fact, Source, Where
 
 from .conftest import ARTICLE, FIXTURE_TEXTS, FIXTURES, ROOT
+from .corpora import ARTICLE_SOURCE_ARGS
 
 
 def test_normalise_folds_typographic_quotes_and_white_space():
@@ -117,7 +118,7 @@ def test_committed_anchors_match_the_texts(cli, tmp_path, require_texts):
 def test_build_without_texts_uses_recorded_anchors(cli, tmp_path, monkeypatch):
     # as on a machine without ../shared: the search path holds nothing (--texts and KG_TEXTS only add to it)
     monkeypatch.setattr("kg.config.default_text_path", lambda root, extra=None: [tmp_path / "nowhere"])
-    code, out, err = cli("build", "--build", str(tmp_path / "b"))
+    code, out, err = cli("build", "--build", str(tmp_path / "b"), *ARTICLE_SOURCE_ARGS)
     assert code == 0, err
     assert f"{ARTICLE}: {article_facts()} facts" in out
     assert "recorded anchors (text not available, not re-verified)" in out

@@ -17,7 +17,7 @@ from kg.graph.lifecycle import Bounds, derive_periods
 from kg.query.catalogue import date_term, find
 
 from .conftest import ROOT, make_settings, rows_of, run_query
-from .corpora import ARTICLE, ARTICLE_CORPUS, FIXTURES
+from .corpora import ARTICLE, ARTICLE_CORPUS, ARTICLE_SOURCE_ARGS, FIXTURES
 
 K, TIME, RDF = vocab.KGO, vocab.TIME, vocab.RDF
 D = date.fromisoformat
@@ -244,7 +244,8 @@ def test_the_build_refuses_a_graph_that_contradicts_itself(fixture, tmp_path, bu
 def test_the_createdby_trap_cannot_make_a_pledge_of_a_denial(cli, tmp_path):
     fixture = FIXTURES / "invalid" / "contradiction-absence-created-by"
     texts = os.pathsep.join(str(p) for p in make_settings(tmp_path).text_path)
-    code, _, err = cli("build", "--infer", "--add-source", str(fixture), "--texts", texts, "--build", str(tmp_path))
+    code, _, err = cli("build", "--infer", "--add-source", str(fixture), "--texts", texts, "--build", str(tmp_path),
+                       *ARTICLE_SOURCE_ARGS)
     assert code == 1 and "does not commit either country to defend the other" in err
     assert not (tmp_path / "dataset.nq").exists()
 
