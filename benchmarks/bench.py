@@ -70,7 +70,8 @@ def time_build(data: Path, texts: list[Path], build_dir: Path, runs: int, valida
     return statistics.median(times), quads
 
 
-def embedded_latencies(build_dir: Path, runs: int, slow: float = 10.0) -> tuple[dict[str, float], set[str]]:
+def embedded_latencies(build_dir: Path, runs: int, slow: float = 10.0,
+                       only: set[str] | None = None) -> tuple[dict[str, float], set[str]]:
     """Each stored query's median over ``runs`` runs after a timed warm-up; a query whose warm-up took more
     than ``slow`` seconds is not repeated: its warm-up is reported, and its name is in the returned set."""
     import pyoxigraph as ox
@@ -83,6 +84,8 @@ def embedded_latencies(build_dir: Path, runs: int, slow: float = 10.0) -> tuple[
     union = reads_union(store)  # a build's store holds the merge in its default graph (kg.query.store)
     out, once = {}, set()
     for name, query in catalogue(ROOT / "queries").items():
+        if only and name not in only:
+            continue
         text = bind_parameters(query.text, bind(query, {}))
         started = time.perf_counter()
         list(store.query(text, use_default_graph_as_union=union))  # warm-up
@@ -95,7 +98,8 @@ def embedded_latencies(build_dir: Path, runs: int, slow: float = 10.0) -> tuple[
     return out, once
 
 
-def rdflib_latencies(build_dir: Path, cap: float) -> tuple[dict[str, float | None], float]:
+def rdflib_latencies(build_dir: Path, cap: float,
+                     only: set[str] | None = None) -> tuple[dict[str, float | None], float]:
     """Median seconds per query on rdflib (None: over the cap), and the time rdflib took to load."""
     import rdflib
 
@@ -108,6 +112,8 @@ def rdflib_latencies(build_dir: Path, cap: float) -> tuple[dict[str, float | Non
     load_seconds = time.perf_counter() - start
     out: dict[str, float | None] = {}
     for name, query in catalogue(ROOT / "queries").items():
+        if only and name not in only:
+            continue
         bindings = bind(query, {})
         text = bind_parameters(query.text, bindings)
         times = []
@@ -155,6 +161,7 @@ def main() -> None:
     parser.add_argument("--slow", type=float, default=10.0,
                         help="seconds after which an embedded query's warm-up is reported alone, not repeated")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--queries", help="only these stored queries (comma-separated names; default: all)")
     args = parser.parse_args()
     lines = ["| size | quads | build (facts -> store) | throughput | build with SHACL + checks |",
              "| --- | ---: | ---: | ---: | ---: |"]
@@ -170,8 +177,9 @@ def main() -> None:
             lines.append(f"| 10^{len(str(size)) - 1} | {quads:,} | {seconds:.2f} s | {quads / seconds:,.0f} quads/s | "
                          + (f"{checked:.2f} s |" if checked else "not run (pySHACL) |"))
             print(lines[-1], flush=True)
-            fast, once = embedded_latencies(work / "build", args.runs, args.slow)
-            slow, load = rdflib_latencies(work / "build", args.cap)
+            only = set(args.queries.split(",")) if args.queries else None
+            fast, once = embedded_latencies(work / "build", args.runs, args.slow, only)
+            slow, load = rdflib_latencies(work / "build", args.cap, only)
             headers.append(f"10^{len(str(size)) - 1} ({quads:,} quads; rdflib load {load:.0f} s)")
             for name in fast:
                 cell_fast = f"{fast[name] * 1000:.1f} ms" + (" (1 run)" if name in once else "")

@@ -45,10 +45,11 @@ def test_synthetic_sources_build_and_answer(tmp_path):
 def test_bench_writes_its_table(tmp_path):
     out = tmp_path / "results.md"
     completed = _run("benchmarks/bench.py", "--sizes", "10000", "--runs", "1", "--build-runs", "1", "--cap", "0.2",
-                     "--out", str(out))
+                     "--queries", "partners-without-defence-pledge,timeline", "--out", str(out))
     assert completed.returncode == 0, completed.stderr
     table = out.read_text(encoding="utf-8")
     assert "| 10^4 |" in table and "`partners-without-defence-pledge`" in table and " ms / " in table
+    assert "`timeline`" in table and "`tour-stops`" not in table  # --queries picks
 
 
 def test_load_test_reports_no_errors(built):
