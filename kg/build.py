@@ -115,16 +115,23 @@ def _discard(staging: Path, exc: BaseException) -> None:
 
 class _Writer:
     """Appends N-Quads to the staging dataset and bulk-loads the same bytes (and their merge, the store's
-    default graph: kg.query.store.load_merged) into the staging store from a
-    thread of its own, counting the quads of each graph."""
+    default graph: kg.query.store.load_merged) into the staging store from a thread of its own, counting
+    the quads of each graph.
 
-    def __init__(self, staging: Path) -> None:
+    Up to ``backlog`` bytes wait for the loader, so that the build goes on (the lifecycle, the
+    contradiction check) while the store still loads: the loader is the build's longest single task
+    (docs/performance.md)."""
+
+    def __init__(self, staging: Path, backlog: int = 256 * 2**20) -> None:
         self.dataset = (staging / DATASET_FILE).open("wb")
         self.store = ox.Store(str(staging / STORE_DIR))
         self.counts: Counter[str] = Counter()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._queue: queue.Queue[tuple[bytes, bytes | None] | None] = queue.Queue()
+        self._room = threading.Condition()
+        self._waiting = 0  # bytes queued and not yet loaded
+        self._backlog = backlog
         self._thread: threading.Thread | None = None
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[bytes, bytes | None]] = []
         self._error: BaseException | None = None
 
     def start(self) -> None:
@@ -133,27 +140,36 @@ class _Writer:
             return
         self._thread = threading.Thread(target=self._load, name="kg-store-load", daemon=True)
         self._thread.start()
-        for data in self._pending:
-            self._queue.put(data)
+        for item in self._pending:
+            self._queue.put(item)
         self._pending = []
 
     def _load(self) -> None:
-        while (data := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            data, merged = item
             if self._error is None:
                 try:
-                    load_merged(self.store, data)  # and the merge, in the default graph (kg.query.store)
+                    load_merged(self.store, data, merged)  # and the merge, in the default graph
                 except BaseException as exc:  # reported by finish()
                     self._error = exc
+            with self._room:
+                self._waiting -= len(data)
+                self._room.notify_all()
 
-    def write(self, data: bytes, counts: Counter[str]) -> None:
+    def write(self, data: bytes, counts: Counter[str], merged: bytes | None = None) -> None:
+        """Append ``data`` (N-Quads) to the dataset and queue it for the store; ``merged`` is its triples
+        (kg.query.store.triples_of), when the caller has them."""
         if not data:
             return
         self.dataset.write(data)
         self.counts.update(counts)
         if self._thread is None:
-            self._pending.append(data)
-        else:
-            self._queue.put(data)
+            self._pending.append((data, merged))
+            return
+        with self._room:
+            self._room.wait_for(lambda: self._waiting < self._backlog or self._error is not None)
+            self._waiting += len(data)
+        self._queue.put((data, merged))
 
     def write_quads(self, quads: list[ox.Quad]) -> None:
         self.write(ox.serialize(quads, format=_NQ),
@@ -206,7 +222,7 @@ def _build_into(staging: Path, settings: Settings, corpus: Corpus, grounding: Gr
         tabular = {s.source_id for s in corpus.sources if s.is_tabular}
         for chunk in source_chunks(corpus, grounding.anchors, workers):
             writer.start()  # the workers are forked by now
-            writer.write(chunk.nquads, chunk.counts)
+            writer.write(chunk.nquads, chunk.counts, chunk.merged)
             asserted_bytes.append(chunk.asserted)
             if chunk.source_id not in tabular:
                 curated_bytes.append(chunk.nquads)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from kg import vocab
 from kg.graph.loader import source_quads
+from kg.query.store import triples_of
 from kg.sources.grounding import Anchor
 from kg.sources.model import Corpus
 
@@ -33,11 +34,12 @@ _STATE: dict = {}  # the corpus and anchors a forked worker inherits
 
 @dataclass
 class Chunk:
-    """One slice of one source's graphs: every quad, those of its source graph (the asserted triples), and
-    the number of quads of each named graph."""
+    """One slice of one source's graphs: every quad, their triples (for the store's default graph, the
+    merge), those of its source graph (the asserted triples), and the number of quads of each named graph."""
 
     source_id: str
     nquads: bytes
+    merged: bytes
     asserted: bytes
     counts: Counter[str]
 
@@ -95,7 +97,8 @@ def _build(task: tuple[int, list[int]]) -> Chunk:
     graph = ox.NamedNode(vocab.source_graph(source.source_id))
     asserted = [q for q in quads if q.graph_name == graph]
     counts = Counter(q.graph_name.value for q in quads)
-    return Chunk(source.source_id, ox.serialize(quads, format=_NQ), ox.serialize(asserted, format=_NQ), counts)
+    nquads = ox.serialize(quads, format=_NQ)
+    return Chunk(source.source_id, nquads, triples_of(nquads), ox.serialize(asserted, format=_NQ), counts)
 
 
 def worker_count() -> int:
