@@ -143,6 +143,10 @@ def derive_periods(quads: Iterable[ox.Quad], published: Mapping[str, Bounds]) ->
         if period is not None:
             obligations.append(period)
     periods += obligations
+    by_direction: dict[tuple, list[Period]] = defaultdict(list)  # obligations by (obligor, beneficiary, kind)
+    for period in obligations:
+        if facts.direction.get(period.of):
+            by_direction[_direction_key(facts.direction[period.of])].append(period)
     for absence in sorted(s for s, types in facts.types.items() if _K + "StatedAbsenceOfObligation" in types):
         own = _own_period(absence, facts)
         if own is not None:  # dated by its source (ATOP: the member's entry and exit)
@@ -150,7 +154,7 @@ def derive_periods(quads: Iterable[ox.Quad], published: Mapping[str, Bounds]) ->
             continue
         period = _absence_validity(absence, facts, published)
         if period is not None:
-            _end_at_next_obligation(period, facts, obligations)
+            _end_at_next_obligation(period, facts, by_direction)
             periods.append(period)
     memberships = {_K + "Membership", _K + "AllianceMembership", _K + "StateSystemMembership"}
     for membership in sorted(s for s, types in facts.types.items() if types & memberships):
@@ -170,14 +174,19 @@ def _own_period(subject: str, facts: _Facts) -> Period | None:
                   ended_by=[subject] if own_end.dated else [])
 
 
-def _end_at_next_obligation(absence: Period, facts: _Facts, obligations: list[Period]) -> None:
+def _direction_key(direction: Mapping[str, str]) -> tuple:
+    return tuple(sorted(direction.items()))
+
+
+def _end_at_next_obligation(absence: Period, facts: _Facts, by_direction: Mapping[tuple, list[Period]]) -> None:
     """A stated absence holds, as an observation does, until an obligation of the same direction and
-    kind begins after it (certainly after its start): the later pledge ends it, it does not contradict it."""
+    kind begins after it (certainly after its start): the later pledge ends it, it does not contradict it.
+    ``by_direction``: the obligations' validity periods by their direction (:func:`_direction_key`)."""
     direction = facts.direction.get(absence.of)
-    if not direction:
+    if not direction or absence.start.latest is None:
         return
-    later = [o for o in obligations if facts.direction.get(o.of) == direction and o.start.earliest is not None
-             and absence.start.latest is not None and o.start.earliest > absence.start.latest]
+    later = [o for o in by_direction.get(_direction_key(direction), ()) if o.start.earliest is not None
+             and o.start.earliest > absence.start.latest]
     if later:
         first = min(later, key=lambda o: (o.start.earliest, o.start.latest or _HIGH, o.of))
         absence.end, absence.ended_by = first.start, [first.of]
