@@ -158,7 +158,7 @@ class _Writer:
 
     def write(self, data: bytes, counts: Counter[str], merged: bytes | None = None) -> None:
         """Append ``data`` (N-Quads) to the dataset and queue it for the store; ``merged`` is its triples
-        (kg.query.store.triples_of), when the caller has them."""
+        (kg.terms.triples_of), when the caller has them."""
         if not data:
             return
         self.dataset.write(data)

@@ -1,16 +1,25 @@
 """Conversions between pyoxigraph and rdflib terms, cached (graphs repeat the same terms a lot).
 
 The project's own data structures are pyoxigraph terms; rdflib terms are needed only where an
-rdflib-based library takes them: pySHACL, the reasonable reasoner, rdflib's reference engine.
+rdflib-based library takes them: pySHACL, the reasonable reasoner, rdflib's reference engine. Also
+N-Quads to N-Triples (:func:`triples_of`), for the store's merged default graph.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pyoxigraph as ox
 
 from kg import vocab
+
+_GRAPH_AT_LINE_END = re.compile(rb" <[^<>\s]*> \.\n")
+
+
+def triples_of(nquads: bytes) -> bytes:
+    """N-Quads whose every line is in a named graph, as N-Triples: each line without its graph."""
+    return _GRAPH_AT_LINE_END.sub(b" .\n", nquads)
 
 
 @lru_cache(maxsize=500_000)

@@ -23,9 +23,9 @@ import pyoxigraph as ox
 
 from kg import vocab
 from kg.graph.loader import source_quads
-from kg.query.store import triples_of
 from kg.sources.grounding import Anchor
 from kg.sources.model import Corpus
+from kg.terms import triples_of
 
 SLICE_FACTS = 6000  # facts per slice: big enough that a slice's work dwarfs moving its bytes
 _NQ = ox.RdfFormat.N_QUADS

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kg.config import STORE_DIR
 from kg.errors import InputError
 from kg.query.binding import bind_parameters
+from kg.terms import triples_of
 
 IN_MEMORY_LIMIT = 8_000_000  # bytes of N-Quads (~50k quads)
 
@@ -49,13 +50,7 @@ def open_oxigraph(dataset_file: Path) -> ox.Store:
 
 
 _NQ = ox.RdfFormat.N_QUADS
-_GRAPH_AT_LINE_END = re.compile(rb" <[^<>\s]*> \.\n")
 _LINE_WITH_BLANK_NODE = re.compile(rb"^[^\n]*_:[^\n]*\n", re.MULTILINE)
-
-
-def triples_of(nquads: bytes) -> bytes:
-    """N-Quads whose every line is in a named graph, as N-Triples: each line without its graph."""
-    return _GRAPH_AT_LINE_END.sub(b" .\n", nquads)
 
 
 def load_merged(store: ox.Store, nquads: bytes, triples: bytes | None = None) -> None:
