@@ -109,6 +109,9 @@ def test_exit_codes_for_usage_and_input_errors(cli, built, tmp_path):
     assert code == 2 and "--param takes NAME=VALUE" in err
     code, _, err = cli("query", "evidence-for", "--param", "entity=state/atlantis", "--build", str(built.build_dir))
     assert code == 2 and "no entity 'state/atlantis' in the graph" in err
+    code, _, err = cli("query", "evidence-for", "--param", "entity=state/atlantis", "--engine", "rdflib",
+                       "--build", str(built.build_dir))
+    assert code == 2 and "no entity 'state/atlantis' in the graph" in err  # not 0 rows on the reference engine
     code, _, err = cli("query", "tour-stops", "--build", str(tmp_path / "empty"))
     assert code == 2 and "run 'kg build' first" in err
     code, out, err = cli("query", "tour-stops", "--format", "csv", "--columns", "city", "--build",

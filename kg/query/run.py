@@ -31,10 +31,10 @@ def run_select(dataset_file: Path, text: str, bindings: Mapping[str, Term], *, e
         from kg.query.remote import TIMEOUT_S, select_remote
 
         return select_remote(endpoint, text, bindings, timeout if timeout is not None else TIMEOUT_S)
+    store = store or open_oxigraph(dataset_file)
+    check_entities_exist(store, bindings)  # on either engine: a misspelt entity is an error, not 0 rows
     if engine == "rdflib":
         return select_rdflib(dataset_file, text, bindings)
-    store = store or open_oxigraph(dataset_file)
-    check_entities_exist(store, bindings)
     solutions = select_oxigraph(store, text, bindings)
     if not isinstance(solutions, ox.QuerySolutions):
         raise InputError("only SELECT queries are supported here; use 'kg export' for graphs")
