@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--queries", help="only these stored queries (comma-separated names; default: all)")
     args = parser.parse_args()
+    only = set(args.queries.split(",")) if args.queries else None
     lines = ["| size | quads | build (facts -> store) | throughput | build with SHACL + checks |",
              "| --- | ---: | ---: | ---: | ---: |"]
     query_rows: dict[str, list[str]] = {}
@@ -177,7 +178,6 @@ def main() -> None:
             lines.append(f"| 10^{len(str(size)) - 1} | {quads:,} | {seconds:.2f} s | {quads / seconds:,.0f} quads/s | "
                          + (f"{checked:.2f} s |" if checked else "not run (pySHACL) |"))
             print(lines[-1], flush=True)
-            only = set(args.queries.split(",")) if args.queries else None
             fast, once = embedded_latencies(work / "build", args.runs, args.slow, only)
             slow, load = rdflib_latencies(work / "build", args.cap, only)
             headers.append(f"10^{len(str(size)) - 1} ({quads:,} quads; rdflib load {load:.0f} s)")

@@ -15,10 +15,9 @@ from kg.graph.export import read_quads
 from kg.graph.lifecycle import GRAPH_LIFECYCLE
 
 from .conftest import ARTICLE, FIXTURE_TEXTS, ROOT, make_settings, rows_of, run_query
+from .corpora import ARTICLE_CORPUS, ARTICLE_SOURCE_ARGS
 
 KGO = vocab.KGO
-SOURCES = (ARTICLE, "reference-notes", "reference-tour-2023-01", "reference-wikidata-ids", "reference-memberships")
-ARTICLE_SOURCES = [arg for source in SOURCES for arg in ("--source", source)]  # the article corpus, on the CLI
 
 
 def test_build_info_counts(built):
@@ -27,7 +26,7 @@ def test_build_info_counts(built):
     info = json.loads((built.build_dir / "build-info.json").read_text(encoding="utf-8"))
     assert {s: v["facts"] for s, v in info["sources"].items()} == {
         s: len(yaml.safe_load((ROOT / "data" / "sources" / s / "facts.yaml").read_text(encoding="utf-8"))["facts"])
-        for s in SOURCES}
+        for s in ARTICLE_CORPUS}
     assert info["quads"] == sum(info["triples_per_graph"].values())
     assert info["sources"][ARTICLE]["asserted_triples"] > 700
     assert info["sources"][ARTICLE]["text_sha256"].startswith("86eb695f")
@@ -41,8 +40,8 @@ def test_one_named_graph_per_source_plus_ontology_registry_provenance_and_inferr
         vocab.GRAPH_MAPPINGS, vocab.provenance_graph("mappings"),
         GRAPH_LIFECYCLE, vocab.provenance_graph("derived-lifecycle"),
         vocab.external_graph("wikidata"), vocab.provenance_graph("wikidata"),
-        *(vocab.source_graph(s) for s in SOURCES),
-        *(vocab.provenance_graph(s) for s in SOURCES),
+        *(vocab.source_graph(s) for s in ARTICLE_CORPUS),
+        *(vocab.provenance_graph(s) for s in ARTICLE_CORPUS),
     }
 
 
@@ -158,7 +157,7 @@ def test_a_graph_that_fails_shacl_fails_the_build_with_exit_1_and_writes_nothing
     texts = str(FIXTURE_TEXTS)
     assert cli("ground", "--add-source", str(source), "--texts", texts, "one-party")[0] == 0
     out_dir = tmp_path / "build"
-    code, _, err = cli("build", "--add-source", str(source), "--build", str(out_dir), *ARTICLE_SOURCES)
+    code, _, err = cli("build", "--add-source", str(source), "--build", str(out_dir), *ARTICLE_SOURCE_ARGS)
     assert code == 1
     assert "a security arrangement needs at least two parties" in err
     assert "agreement-without-parties-violation: 1 violation" in err
@@ -257,7 +256,7 @@ def test_the_build_is_byte_identical_whatever_the_hash_seed(tmp_path):
     """Issue 12: dataset.nq changed with PYTHONHASHSEED (rdflib's and the reasoner's orders); the test that
     built twice in one process could not see it."""
     for seed in ("1", "2"):
-        assert _kg("build", "--infer", *ARTICLE_SOURCES, "--build", str(tmp_path / seed), seed=seed).returncode == 0
+        assert _kg("build", "--infer", *ARTICLE_SOURCE_ARGS, "--build", str(tmp_path / seed), seed=seed).returncode == 0
     for name in ("dataset.nq", "build-info.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
@@ -290,14 +289,14 @@ def test_a_killed_build_leaves_the_previous_build_whole_and_the_next_build_remov
     from .conftest import ROOT, shared_text_path
 
     valid = ROOT / "tests" / "fixtures" / "valid"
-    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCE_ARGS, "--build", str(tmp_path)).returncode == 0
     before = _whole(tmp_path)
     texts = os.pathsep.join(str(p) for p in [*shared_text_path(), FIXTURE_TEXTS])
     extra = [arg for d in sorted(valid.iterdir()) for arg in ("--add-source", str(d))]
     env = {**os.environ, "KG_HOME": str(ROOT)}
     kills = 0
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
-        process = subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCES, "--texts", texts, *extra,
+        process = subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCE_ARGS, "--texts", texts, *extra,
                                     "--build", str(tmp_path)],
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -308,7 +307,7 @@ def test_a_killed_build_leaves_the_previous_build_whole_and_the_next_build_remov
         now = _whole(tmp_path)
         assert now["quads"] in (before["quads"], _kg_quads_with(valid, tmp_path, texts, extra)), now["quads"]
     assert kills >= 3
-    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCE_ARGS, "--build", str(tmp_path)).returncode == 0
     assert _whole(tmp_path)["quads"] == before["quads"]
     leftovers = [p.name for p in (tmp_path / "builds").iterdir()]
     assert leftovers == [os.readlink(tmp_path / "current").split("/")[-1]], leftovers
@@ -321,7 +320,7 @@ def _kg_quads_with(valid, tmp_path, texts, extra) -> int:
     """How many quads a completed build with the extra sources holds (built once, elsewhere)."""
     if "quads" not in _EXTENDED:
         other = tmp_path.parent / (tmp_path.name + "-extended")
-        assert _kg("build", *ARTICLE_SOURCES, "--texts", texts, *extra, "--build", str(other)).returncode == 0
+        assert _kg("build", *ARTICLE_SOURCE_ARGS, "--texts", texts, *extra, "--build", str(other)).returncode == 0
         _EXTENDED["quads"] = _whole(other)["quads"]
     return _EXTENDED["quads"]
 
@@ -336,9 +335,9 @@ def test_two_builds_at_once_write_one_after_the_other(tmp_path):
     from .conftest import ROOT
 
     env = {**os.environ, "KG_HOME": str(ROOT)}
-    assert _kg("build", *ARTICLE_SOURCES, "--build", str(tmp_path)).returncode == 0
+    assert _kg("build", *ARTICLE_SOURCE_ARGS, "--build", str(tmp_path)).returncode == 0
     for _ in range(2):
-        processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCES, *flags, "--build",
+        processes = [subprocess.Popen([sys.executable, "-m", "kg", "build", *ARTICLE_SOURCE_ARGS, *flags, "--build",
                                        str(tmp_path)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for flags in ([], ["--infer"])]

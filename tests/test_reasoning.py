@@ -21,11 +21,10 @@ from kg.checks.reasoning import reason
 from kg.graph.export import read_quads
 
 from .conftest import ARTICLE, FIXTURES, ROOT, make_settings
-from .corpora import ARTICLE_CORPUS
+from .corpora import ARTICLE_CORPUS, ARTICLE_SOURCE_ARGS
 
 KGO = vocab.KGO
 REF_TOUR = "reference-tour-2023-01"
-ARTICLE_SOURCES = [arg for source in ARTICLE_CORPUS for arg in ("--source", source)]  # the article corpus, on the CLI
 
 
 def iri(entity: str) -> str:
@@ -192,10 +191,10 @@ def test_two_sources_disagreeing(tmp_path, cli):
     assert report.conflicts[0].rule == "eq-diff2"
     # The build's consistency check stops such a build before it is written, and so would SHACL.
     code, _, err = cli("build", "--add-source", str(FIXTURES / "invalid" / fixture), "--build", str(tmp_path / "b"),
-                       *ARTICLE_SOURCES)
+                       *ARTICLE_SOURCE_ARGS)
     assert code == 1 and "OWL 2 RL rule eq-diff2" in err and "The tour stop in France was hosted by Italy." in err
     code, _, err = cli("build", "--add-source", str(FIXTURES / "invalid" / fixture), "--build", str(tmp_path / "c"),
-                       *ARTICLE_SOURCES, "--allow-contradictions")
+                       *ARTICLE_SOURCE_ARGS, "--allow-contradictions")
     assert code == 1 and "kgo:hostCountry: More than 1 values" in err
 
 
@@ -203,7 +202,7 @@ def test_reason_cli_explains_with_quotes_and_exits_1(tmp_path, cli):
     fixture = FIXTURES / "invalid" / "contradiction-denied-pledge"
     texts = os.pathsep.join(str(p) for p in [*make_settings(tmp_path).text_path])
     code, _, err = cli("build", "--add-source", str(fixture), "--texts", texts, "--build", str(tmp_path),
-                       *ARTICLE_SOURCES, "--allow-contradictions")
+                       *ARTICLE_SOURCE_ARGS, "--allow-contradictions")
     # written anyway, the contradiction confirmed and named (kg reason finds its facts and quotes)
     assert code == 0 and "warning: the graph contradicts itself" in err
     assert "OWL 2 RL rule prp-npa1, on France, pledges to defend, Japan (kg build; kg reason finds the facts)" in err

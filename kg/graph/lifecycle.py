@@ -145,8 +145,8 @@ def derive_periods(quads: Iterable[ox.Quad], published: Mapping[str, Bounds]) ->
     periods += obligations
     by_direction: dict[tuple, list[Period]] = defaultdict(list)  # obligations by (obligor, beneficiary, kind)
     for period in obligations:
-        if facts.direction.get(period.of):
-            by_direction[_direction_key(facts.direction[period.of])].append(period)
+        if direction := facts.direction.get(period.of):
+            by_direction[_direction_key(direction)].append(period)
     for absence in sorted(s for s, types in facts.types.items() if _K + "StatedAbsenceOfObligation" in types):
         own = _own_period(absence, facts)
         if own is not None:  # dated by its source (ATOP: the member's entry and exit)

@@ -59,8 +59,8 @@ def load_merged(store: ox.Store, nquads: bytes, triples: bytes | None = None) ->
     node of a named graph is the same node in the merge (Oxigraph's bulk loader would rename them).
     ``triples`` is ``triples_of(nquads)`` where the caller made it already (a build's worker processes
     do, off the loading thread); it is ignored for N-Quads with blank nodes."""
-    if b"_:" in nquads:
-        triples = None  # the ontology's restrictions and lists: a few lines, loaded as terms
+    if b"_:" in nquads:  # the ontology's restrictions and lists: a few lines, loaded as terms
+        triples = None  # made again below, from the lines left
         quads = list(ox.parse(input=b"".join(_LINE_WITH_BLANK_NODE.findall(nquads)), format=_NQ,
                               rename_blank_nodes=False))
         store.bulk_extend([*quads, *(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)])
