@@ -96,6 +96,8 @@ def _fit(natural: list[int], least: list[int], budget: int) -> list[int]:
 
 def display_width(text: str) -> int:
     """Columns a string takes in a terminal: East Asian wide and full-width characters take two."""
+    if text.isascii():  # the common case, without a Unicode lookup per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
