@@ -24,9 +24,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import builds, vocab
-from kg.config import BUILD_INFO_FILE, DATASET_FILE, STORE_DIR, Settings
+from kg.config import BUILD_INFO_FILE, DATASET_FILE, QUERY_HEADERS_FILE, STORE_DIR, Settings
 from kg.errors import CheckFailed, InputError
 from kg.ontology import read_ontology
+from kg.query.catalogue import header_cache
 from kg.query.store import load_merged
 from kg.sources.corpus import Grounding, ground_corpus, load_checked_corpus
 from kg.sources.model import Corpus
@@ -259,6 +260,7 @@ def _build_into(staging: Path, settings: Settings, corpus: Corpus, grounding: Gr
     info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     info["contradictions"] = contradictions
     (staging / BUILD_INFO_FILE).write_bytes((json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
+    (staging / QUERY_HEADERS_FILE).write_bytes(json.dumps(header_cache(settings.queries_dir), sort_keys=True).encode())
     outputs = [settings.build_dir / name for name in (DATASET_FILE, BUILD_INFO_FILE, STORE_DIR)]
     return BuildResult(corpus, grounding, info["quads"], outputs, info)
 

@@ -21,6 +21,7 @@ from typing import Any
 DATASET_FILE = "dataset.nq"
 BUILD_INFO_FILE = "build-info.json"
 STORE_DIR = "store"
+QUERY_HEADERS_FILE = "query-headers.json"  # the stored queries' parsed headers (kg.query.catalogue.header_cache)
 
 
 def _looks_like_project(path: Path) -> bool:
@@ -108,6 +109,11 @@ class Settings:
     def build_info_file(self) -> Path:
         """What the last build holds: counts per source and graph, inferred triples (JSON)."""
         return self.current_build / BUILD_INFO_FILE
+
+    @property
+    def query_headers_file(self) -> Path:
+        """The stored queries' headers as the build parsed them (a cache: a cold ``kg query`` skips PyYAML)."""
+        return self.current_build / QUERY_HEADERS_FILE
 
     @property
     def store_dir(self) -> Path:

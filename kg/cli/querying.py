@@ -98,13 +98,13 @@ class _Graph:
 
 def run_query(args: argparse.Namespace) -> int:
     """kg query NAME."""
-    from kg.query.catalogue import bind, find, parse_param_args
+    from kg.query.catalogue import bind, find, parse_param_args, read_header_cache
     from kg.query.run import require_inferred_graph
 
     settings = settings_of(args)
     if args.endpoint:
         require_extra("serve", "--endpoint")
-    query = find(settings.queries_dir, args.name)
+    query = find(settings.queries_dir, args.name, read_header_cache(settings.query_headers_file))
     if "inferred" in query.tags and not args.endpoint:
         require_inferred_graph(settings.build_info_file)
     values = parse_param_args(args.param or [])

@@ -28,13 +28,13 @@ call a remote endpoint with ``SERVICE ?_name_iri``, the endpoint being a paramet
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import yaml
 
 from kg import vocab
 from kg.errors import InputError
@@ -78,16 +78,17 @@ class StoredQuery:
         return bool(self.service_variables) or self.path.parent.name == FEDERATED_DIR
 
 
-def parse_query_file(path: Path) -> StoredQuery:
-    """Read a .rq file and its grlc-style header."""
+Headers = Mapping[str, dict]  # parsed headers by the SHA-256 of their text (:func:`header_cache`)
+
+
+def parse_query_file(path: Path, headers: Headers | None = None) -> StoredQuery:
+    """Read a .rq file and its grlc-style header; ``headers`` (:func:`read_header_cache`) holds headers
+    parsed before, looked up by the SHA-256 of the header's text, so that an edited header is parsed again."""
     text = path.read_text(encoding="utf-8")
-    header_lines = [line[2:] for line in text.splitlines() if line.startswith("#+")]
-    try:
-        header = yaml.safe_load("\n".join(h[1:] if h.startswith(" ") else h for h in header_lines)) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed '#+' header: {exc}") from None
-    if not isinstance(header, dict):
-        raise InputError(f"{path}: the '#+' header must be a YAML mapping")
+    header_text = _header_text(text)
+    header = (headers or {}).get(_header_key(header_text))
+    if header is None:
+        header = _parse_header(path, header_text)
     defaults: dict[str, str] = {}
     for item in header.get("defaults") or []:
         if isinstance(item, dict):
@@ -119,6 +120,60 @@ def parse_query_file(path: Path) -> StoredQuery:
     )
 
 
+def _header_text(text: str) -> str:
+    return "\n".join(line[3:] if line.startswith("#+ ") else line[2:] for line in text.splitlines()
+                     if line.startswith("#+"))
+
+
+def _header_key(header_text: str) -> str:
+    return hashlib.sha256(header_text.encode("utf-8")).hexdigest()
+
+
+def _parse_header(path: Path, header_text: str) -> dict:
+    import yaml  # only where no parsed header is cached: importing PyYAML costs a cold kg query ~17 ms
+
+    try:
+        header = yaml.safe_load(header_text) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: malformed '#+' header: {exc}") from None
+    if not isinstance(header, dict):
+        raise InputError(f"{path}: the '#+' header must be a YAML mapping")
+    return header
+
+
+def header_cache(queries_dir: Path) -> dict[str, dict]:
+    """The parsed header of every stored query, federated query and quality check under ``queries_dir``,
+    by the SHA-256 of its text: what ``kg build`` writes beside the store (config.QUERY_HEADERS_FILE), so
+    that a cold ``kg query`` need not import PyYAML. A header that does not parse, or that JSON cannot
+    carry unchanged (a YAML date), is left out and parsed when its query is run."""
+    import json
+
+    cache: dict[str, dict] = {}
+    for path in sorted(queries_dir.rglob("*.rq")):
+        header_text = _header_text(path.read_text(encoding="utf-8"))
+        try:
+            header = _parse_header(path, header_text)
+        except InputError:
+            continue
+        if json.loads(json.dumps(header, default=str)) == header:
+            cache[_header_key(header_text)] = header
+    return cache
+
+
+def read_header_cache(path: Path) -> dict[str, dict]:
+    """The headers :func:`header_cache` wrote to ``path``; nothing if the file is missing or unreadable
+    (a build made before it existed): every header is then parsed from its file."""
+    import json
+
+    try:
+        cache = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cache, dict):
+        return {}
+    return {key: header for key, header in cache.items() if isinstance(header, dict)}
+
+
 def catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
     """Every stored query in ``queries_dir`` (not the quality checks), by name."""
     return {p.stem: parse_query_file(p) for p in sorted(queries_dir.glob("*.rq"))}
@@ -145,17 +200,18 @@ def quality_checks(queries_dir: Path) -> dict[str, StoredQuery]:
     return {p.stem: parse_query_file(p) for p in sorted((queries_dir / "qc").glob("*-violation.rq"))}
 
 
-def find(queries_dir: Path, name: str) -> StoredQuery:
+def find(queries_dir: Path, name: str, headers: Headers | None = None) -> StoredQuery:
     """A stored (or federated) query by name, or an InputError listing the names that exist.
 
-    Only the named file is parsed when the name is a plain query name (the common, cold-CLI case);
-    the whole catalogue is read only to report a clash or suggest a close name.
+    Only the named file is parsed when the name is a plain query name (the common, cold-CLI case), its
+    header taken from ``headers`` when it is there (:func:`read_header_cache`); the whole catalogue is
+    read only to report a clash or suggest a close name.
     """
     if QUERY_NAME_RE.fullmatch(name):
         candidates = [path for path in (queries_dir / f"{name}.rq", queries_dir / FEDERATED_DIR / f"{name}.rq")
                       if path.is_file()]
         if len(candidates) == 1:
-            return parse_query_file(candidates[0])
+            return parse_query_file(candidates[0], headers)
     queries = all_queries(queries_dir)
     renamed = {alias: query for query in queries.values() for alias in query.aliases}
     if name not in queries and name in renamed:
