@@ -66,6 +66,9 @@ def main() -> None:
     parser.add_argument("--against", type=Path, metavar="DIR",
                         help="another checkout whose cold kg query is timed in the same run, interleaved")
     args = parser.parse_args()
+    # the curated sources (data/ without the published datasets): with ../shared/datasets beside the project,
+    # each `kg build` here would build the 4-million-quad graph (benchmarks/real_graph.py measures that one)
+    os.environ["KG_SKIP_DATASETS"] = "1"
     precompile(ROOT, *([args.against] if args.against else []))
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
@@ -85,19 +88,21 @@ def main() -> None:
 def interleaved(other: Path, build_dir: str, runs: int) -> dict[str, list[float]]:
     """The cold headline query of this checkout and of ``other``, alternating run by run."""
     query = [*KG, "query", "partners-without-defence-pledge", "--build", build_dir]
+    # run from the other checkout: `python -m` puts the working directory first on sys.path, so from ROOT
+    # this checkout's kg would be imported whatever PYTHONPATH says (it was, before stop 24)
     env_other = {**os.environ, "PYTHONPATH": str(other.resolve())}
     this, that = [], []
     for _ in range(runs):
         this += timed(query, None)
-        that += timed(query, env_other)
+        that += timed(query, env_other, cwd=other.resolve())
     return {"kg query (cold), this checkout, interleaved": this,
             f"kg query (cold), {other}, interleaved": that}
 
 
-def timed(argv: list[str], env: dict | None) -> list[float]:
+def timed(argv: list[str], env: dict | None, cwd: Path = ROOT) -> list[float]:
     """One fresh process's wall-clock seconds."""
     start = time.perf_counter()
-    completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
+    completed = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{completed.stdout}\n{completed.stderr}")
