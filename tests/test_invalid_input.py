@@ -175,3 +175,29 @@ def test_the_fast_schema_check_never_accepts_what_jsonschema_rejects():
         assert fast_valid == reference_valid, path
         checked += 1
     assert checked > 20
+
+
+@pytest.mark.parametrize("items, deep", [(15, False), (16, True), (30, True)])
+def test_the_depth_check_of_a_file_without_anchors_names_the_same_line_as_the_full_check(tmp_path, items, deep):
+    """A data file without '&' has no anchor and so no alias: only its depth is checked (a third of the time
+    of reading it). The full check, forced here by a first line holding '&', must say the same thing."""
+    import re
+
+    from kg.errors import InputError
+    from kg.sources.yamlio import read_yaml
+
+    lines = ["facts:"] + [" " * 2 * level + "- k:" for level in range(1, items)] + [" " * 2 * items + "- x"]
+    outcomes = []
+    for comment in ("", "# R&D\n"):
+        path = tmp_path / f"nested{len(comment)}.yaml"
+        path.write_text(comment + "\n".join(lines) + "\n", encoding="utf-8")
+        try:
+            read_yaml(path)
+            outcomes.append(None)
+        except InputError as exc:
+            line = int(re.search(rf"{path.name}:(\d+)", str(exc)).group(1)) - comment.count("\n")
+            outcomes.append((line, str(exc).split(": ", 1)[1]))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0] is not None) == deep
+    if deep:
+        assert "nested more than 32 levels deep" in outcomes[0][1]

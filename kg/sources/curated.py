@@ -698,15 +698,17 @@ def _check_near_duplicates(corpus: Corpus, labels: dict[str, tuple[str, Fact]], 
     if not introduced:
         return
     every = set(corpus.entities) | set(introduced)
-    variants: dict[str, set[str]] = {}
-    for entity_id in every:
-        for variant in _one_deletion(entity_id):
-            variants.setdefault(variant, set()).add(entity_id)
+    deletions = {entity_id: _one_deletion(entity_id) for entity_id in every}  # each id's, made once
+    variants: dict[str, list[str]] = {}
+    for entity_id, own in deletions.items():
+        for variant in own:
+            variants.setdefault(variant, []).append(entity_id)
     all_labels = {**{eid: e.label for eid, e in corpus.entities.items()}, **{k: v[0] for k, v in labels.items()}}
     for entity_id, fact in sorted(introduced.items()):
-        close = set()
-        for variant in _one_deletion(entity_id):
-            close |= variants.get(variant, set())
+        sharing = [variants[variant] for variant in deletions[entity_id] if len(variants[variant]) > 1]
+        if not sharing:  # no other id within one edit (nearly every id)
+            continue
+        close = {other for group in sharing for other in group}
         close.discard(entity_id)
         close = {c for c in close if c.split("/")[0] == entity_id.split("/")[0]}
         own_label = all_labels.get(entity_id)
