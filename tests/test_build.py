@@ -392,3 +392,27 @@ def test_the_states_a_kill_at_each_rename_leaves_are_read_whole_and_cleaned(tmp_
     build(settings)
     assert [p.name for p in (tmp_path / "builds").iterdir()] == [os.readlink(tmp_path / "current").split("/")[1]]
     assert _whole(tmp_path)
+
+
+@pytest.mark.parametrize("batch, loads", [(2**30, 1), (1, 4)])
+def test_the_store_loader_takes_what_waits_in_one_bulk_load(tmp_path, monkeypatch, batch, loads):
+    """Slices that wait for the store's loader go into one bulk load (each costs ~20 ms however small), up to
+    LOAD_BATCH bytes; whatever the batching, the store holds every quad and, in its default graph, their merge."""
+    import kg.build
+
+    calls = []
+    load = kg.build.load_merged
+    monkeypatch.setattr(kg.build, "load_merged",
+                        lambda store, data, merged: (calls.append(data), load(store, data, merged)))
+    monkeypatch.setattr(kg.build, "LOAD_BATCH", batch)
+    graph = ox.NamedNode(vocab.GRAPH + "test")
+    quads = [ox.Quad(ox.NamedNode(f"{vocab.ID}s{i}"), ox.NamedNode(vocab.KGO + "p"), ox.Literal(str(i % 3)), graph)
+             for i in range(8)]
+    writer = kg.build._Writer(tmp_path)
+    for pair in (quads[0:2], quads[2:4], quads[4:6], quads[6:8]):  # waiting before the loader starts
+        writer.write_quads(pair)
+    store = writer.finish()
+    assert len(calls) == loads
+    assert set(store.quads_for_pattern(None, None, None, graph)) == set(quads)
+    merged = set(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert merged == {ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads}
