@@ -77,3 +77,9 @@ def test_query_ab_compares_a_stored_query_with_its_text_at_a_revision(built):
         assert completed.stdout.rstrip().endswith("the same rows"), completed.stdout
     unknown = _run("benchmarks/query_ab.py", "--build", str(built.build_dir), "no-such-query")
     assert unknown.returncode != 0 and "no stored query named 'no-such-query'" in unknown.stderr
+
+
+def test_loader_benchmark_times_each_way_of_loading(built):
+    completed = _run("benchmarks/loader.py", "--build", str(built.current_build), "--calls", "1,3")
+    assert completed.returncode == 0, completed.stderr
+    assert "named graphs only" in completed.stdout and "both (load_merged), 3 bulk load(s)" in completed.stdout
