@@ -27,14 +27,15 @@ from kg import builds, vocab
 from kg.config import BUILD_INFO_FILE, DATASET_FILE, QUERY_HEADERS_FILE, STORE_DIR, Settings
 from kg.errors import CheckFailed, InputError
 from kg.ontology import read_ontology
-from kg.query.catalogue import header_cache
+from kg.query.catalogue import write_header_cache
 from kg.query.store import load_merged
 from kg.sources.corpus import Grounding, ground_corpus, load_checked_corpus
 from kg.sources.model import Corpus
 from kg.terms import triples_of
 
 _NQ = ox.RdfFormat.N_QUADS
-LOAD_BATCH = 16 * 2**20  # bytes of N-Quads a bulk load may take at once (_Writer._load)
+LOAD_BATCH = 16 * 2**20  # bytes of N-Quads a bulk load may take at once (_Writer._load; it bounds the copy the
+# batch is joined into: larger loads are no faster, benchmarks/loader.py)
 
 
 @dataclass
@@ -141,20 +142,26 @@ class _Writer:
         """Start loading (after the worker processes are forked: a fork must not copy a running thread)."""
         if self._thread is not None:
             return
-        self._thread = threading.Thread(target=self._load, name="kg-store-load", daemon=True)
-        self._thread.start()
-        for item in self._pending:
+        for item in self._pending:  # queued first, so that the loader finds them all waiting
             self._queue.put(item)
         self._pending = []
+        self._thread = threading.Thread(target=self._load, name="kg-store-load", daemon=True)
+        self._thread.start()
 
     def _load(self) -> None:
+        carried: tuple[bytes, bytes | None] | None = None
         finished = False
-        while not finished and (item := self._queue.get()) is not None:
+        while not finished:
+            item = carried if carried is not None else self._queue.get()
+            carried = None
+            if item is None:
+                break
             # Whatever else is waiting goes into the same bulk load, up to LOAD_BATCH bytes: each of Oxigraph's
             # bulk loads costs about 20 ms however small (it writes and ingests table files), and a build of
-            # data/ made 32 of them (2.6 of its 4 s); batches of tens of MB load fastest (docs/performance.md)
+            # data/ made 32 of them (2.6 of its 4 s). N-Quads with blank nodes (the ontology's, in the first
+            # slice) are loaded alone: load_merged makes their merge itself, and would redo a whole batch's.
             batch, size = [item], len(item[0])
-            while size < LOAD_BATCH:
+            while size < LOAD_BATCH and b"_:" not in item[0]:
                 try:
                     following = self._queue.get_nowait()
                 except queue.Empty:
@@ -162,11 +169,14 @@ class _Writer:
                 if following is None:
                     finished = True
                     break
+                if b"_:" in following[0]:
+                    carried = following
+                    break
                 batch.append(following)
                 size += len(following[0])
             if self._error is None:
                 try:  # and the merge, in the default graph
-                    load_merged(self.store, b"".join(data for data, _ in batch),
+                    load_merged(self.store, b"".join(data for data, _ in batch), batch[0][1] if len(batch) == 1 else
                                 b"".join(triples_of(data) if merged is None else merged for data, merged in batch))
                 except BaseException as exc:  # reported by finish()
                     self._error = exc
@@ -183,6 +193,7 @@ class _Writer:
         self.counts.update(counts)
         if self._thread is None:
             self._pending.append((data, merged))
+            self._waiting += len(data)  # counted as waiting, as the loader counts it off when it is loaded
             return
         with self._room:
             self._room.wait_for(lambda: self._waiting < self._backlog or self._error is not None)
@@ -277,7 +288,7 @@ def _build_into(staging: Path, settings: Settings, corpus: Corpus, grounding: Gr
     info["wikidata_snapshot"] = snapshot.describe() if snapshot else None
     info["contradictions"] = contradictions
     (staging / BUILD_INFO_FILE).write_bytes((json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
-    (staging / QUERY_HEADERS_FILE).write_bytes(json.dumps(header_cache(settings.queries_dir), sort_keys=True).encode())
+    write_header_cache(settings.queries_dir, staging / QUERY_HEADERS_FILE)
     outputs = [settings.build_dir / name for name in (DATASET_FILE, BUILD_INFO_FILE, STORE_DIR)]
     return BuildResult(corpus, grounding, info["quads"], outputs, info)
 

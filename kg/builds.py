@@ -4,7 +4,7 @@ Layout (``build/`` by default)::
 
     .kg-build                    marker: kg build made this directory's build files
     .lock                        held (flock) by the build that is writing; others wait for it
-    builds/000007/               one complete build: dataset.nq, build-info.json, store/, .lease
+    builds/000007/               one complete build: dataset.nq, build-info.json, store/, query-headers.json, .lease
     builds/.staging-000008-…     a build being written (a build that finds one removes it: its writer died)
     current -> builds/000007     THE pointer: a build is switched in by renaming a new symlink over it
     dataset.nq, build-info.json, store -> current/…   fixed links, for people and other tools

@@ -394,10 +394,11 @@ def test_the_states_a_kill_at_each_rename_leaves_are_read_whole_and_cleaned(tmp_
     assert _whole(tmp_path)
 
 
-@pytest.mark.parametrize("batch, loads", [(2**30, 1), (1, 4)])
-def test_the_store_loader_takes_what_waits_in_one_bulk_load(tmp_path, monkeypatch, batch, loads):
+@pytest.mark.parametrize("batch, blank, loads", [(2**30, False, 1), (1, False, 4), (2**30, True, 3)])
+def test_the_store_loader_takes_what_waits_in_one_bulk_load(tmp_path, monkeypatch, batch, blank, loads):
     """Slices that wait for the store's loader go into one bulk load (each costs ~20 ms however small), up to
-    LOAD_BATCH bytes; whatever the batching, the store holds every quad and, in its default graph, their merge."""
+    LOAD_BATCH bytes, except a slice with blank nodes, loaded alone; whatever the batching, the store holds every
+    quad and, in its default graph, their merge (a blank node the same node in both)."""
     import kg.build
 
     calls = []
@@ -406,8 +407,8 @@ def test_the_store_loader_takes_what_waits_in_one_bulk_load(tmp_path, monkeypatc
                         lambda store, data, merged: (calls.append(data), load(store, data, merged)))
     monkeypatch.setattr(kg.build, "LOAD_BATCH", batch)
     graph = ox.NamedNode(vocab.GRAPH + "test")
-    quads = [ox.Quad(ox.NamedNode(f"{vocab.ID}s{i}"), ox.NamedNode(vocab.KGO + "p"), ox.Literal(str(i % 3)), graph)
-             for i in range(8)]
+    quads = [ox.Quad(ox.BlankNode(f"b{i}") if blank and i in (2, 3) else ox.NamedNode(f"{vocab.ID}s{i}"),
+                     ox.NamedNode(vocab.KGO + "p"), ox.Literal(str(i % 3)), graph) for i in range(8)]
     writer = kg.build._Writer(tmp_path)
     for pair in (quads[0:2], quads[2:4], quads[4:6], quads[6:8]):  # waiting before the loader starts
         writer.write_quads(pair)

@@ -195,7 +195,7 @@ def test_a_build_caches_the_query_headers_and_an_edited_header_is_read_again(bui
 
     cache = read_header_cache(built.query_headers_file)
     assert cache and cache == header_cache(ROOT / "queries")
-    assert {h["summary"] for h in cache.values()} >= {q.summary for q in catalogue(ROOT / "queries").values()}
+    assert {h.get("summary") for h in cache.values()} >= {q.summary for q in catalogue(ROOT / "queries").values()}
     query = tmp_path / "q.rq"
     query.write_text("#+ summary: as written\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
     (key,) = header_cache(tmp_path)
@@ -205,13 +205,22 @@ def test_a_build_caches_the_query_headers_and_an_edited_header_is_read_again(bui
 
 
 def test_a_missing_or_damaged_header_cache_is_ignored(tmp_path):
-    from kg.query.catalogue import read_header_cache
+    from kg.query.catalogue import header_cache, read_header_cache, write_header_cache
 
     assert read_header_cache(tmp_path / "absent.json") == {}
     damaged = tmp_path / "damaged.json"
-    for text in ("{not json", "[1, 2]", '{"k": 3}'):
+    for text in ("{not json", "[1, 2]", '{"k": 3}', '{"format": 0, "headers": {"k": {"summary": "x"}}}',
+                 '{"k": {"summary": "a cache of before its format was written"}}', "[" * 100_000):
         damaged.write_text(text, encoding="utf-8")
         assert read_header_cache(damaged) == {}
+    queries = tmp_path / "queries"
+    (queries / "qc").mkdir(parents=True)
+    (queries / "good.rq").write_text("#+ summary: good\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (queries / "bad-date.rq").write_text("#+ since: 2024-13-01\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    (queries / "qc" / "not-utf8.rq").write_bytes(b"#+ summary: \xff\nSELECT * WHERE { ?s ?p ?o }\n")
+    assert [h["summary"] for h in header_cache(queries).values()] == ["good"]  # the others never fail a build
+    write_header_cache(queries, tmp_path / "cache.json")
+    assert read_header_cache(tmp_path / "cache.json") == header_cache(queries)
 
 
 def test_the_cold_query_path_does_not_import_yaml(built):
@@ -236,3 +245,5 @@ def test_only_the_command_that_runs_is_parsed_and_others_are_still_reported(cli,
     assert code == 2 and "'query'" in err and "'build'" in err
     code, _, err = cli("--debug")
     assert code == 2 and "COMMAND" in err
+    code, out, _ = cli("-h", "query")  # help before the command: every command's
+    assert code == 0 and "build" in out and "sparql" in out

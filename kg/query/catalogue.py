@@ -45,6 +45,7 @@ DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SERVICE_RE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?[?$]([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 FEDERATED_DIR = "federated"
 QUERY_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+HEADER_CACHE_FORMAT = 1  # of query-headers.json: raise it when headers are parsed differently
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def _parse_header(path: Path, header_text: str) -> dict:
 
     try:
         header = yaml.safe_load(header_text) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a value YAML reads but cannot make (2024-13-01)
         raise InputError(f"{path}: malformed '#+' header: {exc}") from None
     if not isinstance(header, dict):
         raise InputError(f"{path}: the '#+' header must be a YAML mapping")
@@ -150,14 +151,22 @@ def header_cache(queries_dir: Path) -> dict[str, dict]:
 
     cache: dict[str, dict] = {}
     for path in sorted(queries_dir.rglob("*.rq")):
-        header_text = _header_text(path.read_text(encoding="utf-8"))
-        try:
+        try:  # a cache never fails a build: a file that cannot be read here is reported when its query runs
+            header_text = _header_text(path.read_text(encoding="utf-8"))
             header = _parse_header(path, header_text)
-        except InputError:
+        except (InputError, OSError, UnicodeDecodeError):
             continue
         if json.loads(json.dumps(header, default=str)) == header:
             cache[_header_key(header_text)] = header
     return cache
+
+
+def write_header_cache(queries_dir: Path, path: Path) -> None:
+    """Write :func:`header_cache` to ``path`` (JSON, with the format it is read back with)."""
+    import json
+
+    path.write_bytes(json.dumps({"format": HEADER_CACHE_FORMAT, "headers": header_cache(queries_dir)},
+                                sort_keys=True).encode())
 
 
 def read_header_cache(path: Path) -> dict[str, dict]:
@@ -167,11 +176,12 @@ def read_header_cache(path: Path) -> dict[str, dict]:
 
     try:
         cache = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
-    if not isinstance(cache, dict):
-        return {}
-    return {key: header for key, header in cache.items() if isinstance(header, dict)}
+    if not isinstance(cache, dict) or cache.get("format") != HEADER_CACHE_FORMAT or not isinstance(
+            cache.get("headers"), dict):
+        return {}  # another format (a header parsed another way) is parsed again from the files
+    return {key: header for key, header in cache["headers"].items() if isinstance(header, dict)}
 
 
 def catalogue(queries_dir: Path) -> dict[str, StoredQuery]:
