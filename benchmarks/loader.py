@@ -3,13 +3,11 @@
     .venv/bin/python benchmarks/loader.py --build BUILD [--calls 1,21] [--runs 1]
 
 Loads the build's ``dataset.nq`` (less the ontology's few lines with blank nodes) into fresh stores, nothing
-else running: the named graphs alone, their
-merge alone (the store's default graph, docs/engine-notes.md), and both, as the build loads them
-(:func:`kg.query.store.load_merged`), in one bulk load per slice for each number of slices given by
-``--calls`` (each bulk load has a cost of its own, about 20 ms here however small it is, and very large
-ones are slower). Prints each median in seconds and in source quads per second (the merge's triples are
-not counted, as a build's quad count does not count them). The build's own figures are in
-docs/performance.md.
+else running: the named graphs alone, their merge alone (the store's default graph, docs/engine-notes.md),
+and both, as the build loads them (:func:`kg.query.store.load_merged`), cut into as many bulk loads as each
+number given by ``--calls`` (each bulk load has a cost of its own, about 20 ms here however small it is).
+Prints each median in seconds and in source quads per second (the merge's triples are not counted, as a
+build's quad count does not count them). The build's own figures are in docs/performance.md.
 """
 
 from __future__ import annotations

@@ -27,11 +27,11 @@ _LAZY = {
 def run_stored_query(name: str, params: dict[str, str] | None = None, settings: Any = None):
     """Run a stored query on the built graph (pyoxigraph); returns :class:`kg.query.store.Results`."""
     from kg.config import Settings
-    from kg.query.catalogue import bind, find
+    from kg.query.catalogue import bind, find_built
     from kg.query.store import collect, open_oxigraph, select_oxigraph
 
     settings = settings or Settings()
-    query = find(settings.queries_dir, name)
+    query = find_built(settings, name)
     store = open_oxigraph(settings.dataset_file)
     return collect(select_oxigraph(store, query.text, bind(query, params or {})))
 

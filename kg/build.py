@@ -34,8 +34,10 @@ from kg.sources.model import Corpus
 from kg.terms import triples_of
 
 _NQ = ox.RdfFormat.N_QUADS
-LOAD_BATCH = 16 * 2**20  # bytes of N-Quads a bulk load may take at once (_Writer._load; it bounds the copy the
-# batch is joined into: larger loads are no faster, benchmarks/loader.py)
+# Bytes of N-Quads one bulk load may take (_Writer._batch): it bounds the copy a batch is joined into; larger
+# loads are no faster (benchmarks/loader.py)
+LOAD_BATCH = 16 * 2**20
+_TAKE = object()  # _Writer._batch: nothing ended the batch but its size or an empty queue; take the next item
 
 
 @dataclass
@@ -149,40 +151,39 @@ class _Writer:
         self._thread.start()
 
     def _load(self) -> None:
-        carried: tuple[bytes, bytes | None] | None = None
-        finished = False
-        while not finished:
-            item = carried if carried is not None else self._queue.get()
-            carried = None
-            if item is None:
-                break
-            # Whatever else is waiting goes into the same bulk load, up to LOAD_BATCH bytes: each of Oxigraph's
-            # bulk loads costs about 20 ms however small (it writes and ingests table files), and a build of
-            # data/ made 32 of them (2.6 of its 4 s). N-Quads with blank nodes (the ontology's, in the first
-            # slice) are loaded alone: load_merged makes their merge itself, and would redo a whole batch's.
-            batch, size = [item], len(item[0])
-            while size < LOAD_BATCH and b"_:" not in item[0]:
-                try:
-                    following = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None:
-                    finished = True
-                    break
-                if b"_:" in following[0]:
-                    carried = following
-                    break
-                batch.append(following)
-                size += len(following[0])
+        item = self._queue.get()
+        while item is not None:
+            batch, item = self._batch(item)
             if self._error is None:
                 try:  # and the merge, in the default graph
-                    load_merged(self.store, b"".join(data for data, _ in batch), batch[0][1] if len(batch) == 1 else
+                    load_merged(self.store, b"".join(data for data, _ in batch),
                                 b"".join(triples_of(data) if merged is None else merged for data, merged in batch))
                 except BaseException as exc:  # reported by finish()
                     self._error = exc
             with self._room:
-                self._waiting -= size
+                self._waiting -= sum(len(data) for data, _ in batch)
                 self._room.notify_all()
+            if item is _TAKE:
+                item = self._queue.get()
+
+    def _batch(self, first: tuple[bytes, bytes | None]) -> tuple[list[tuple[bytes, bytes | None]], object]:
+        """``first`` and what waits behind it, up to LOAD_BATCH bytes, for one bulk load (each of Oxigraph's costs
+        about 20 ms however small: a build of data/ made 32 of them, 2.6 of its 4 s), and the item that ended
+        the batch: the end (None), a slice with blank nodes (the ontology's: loaded alone, since load_merged
+        makes the merge of such a load again itself), or _TAKE."""
+        batch, size = [first], len(first[0])
+        if b"_:" in first[0]:
+            return batch, _TAKE
+        while size < LOAD_BATCH:
+            try:
+                following = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if following is None or b"_:" in following[0]:
+                return batch, following
+            batch.append(following)
+            size += len(following[0])
+        return batch, _TAKE
 
     def write(self, data: bytes, counts: Counter[str], merged: bytes | None = None) -> None:
         """Append ``data`` (N-Quads) to the dataset and queue it for the store; ``merged`` is its triples

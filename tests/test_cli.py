@@ -223,11 +223,12 @@ def test_a_missing_or_damaged_header_cache_is_ignored(tmp_path):
     assert read_header_cache(tmp_path / "cache.json") == header_cache(queries)
 
 
-def test_the_cold_query_path_does_not_import_yaml(built):
-    """With the build's header cache, `kg query` imports no PyYAML (about 17 ms of a cold start)."""
+@pytest.mark.parametrize("argv", [["query", "tour-stops"], ["evidence", "state/japan"]])
+def test_the_cold_query_path_does_not_import_yaml(built, argv):
+    """With the build's header cache, `kg query` and `kg evidence` import no PyYAML (about 17 ms of a cold start)."""
     code = ("import sys; from kg.cli import main; main(sys.argv[1:]); "
             "print('YAML', 'yaml' in sys.modules, file=sys.stderr)")
-    run = subprocess.run([sys.executable, "-c", code, "query", "tour-stops", "--format", "csv",
+    run = subprocess.run([sys.executable, "-c", code, *argv, "--format", "csv",
                           "--build", str(built.build_dir)], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "YAML False" in run.stderr

@@ -98,13 +98,13 @@ class _Graph:
 
 def run_query(args: argparse.Namespace) -> int:
     """kg query NAME."""
-    from kg.query.catalogue import bind, find, parse_param_args, read_header_cache
+    from kg.query.catalogue import bind, find_built, parse_param_args
     from kg.query.run import require_inferred_graph
 
     settings = settings_of(args)
     if args.endpoint:
         require_extra("serve", "--endpoint")
-    query = find(settings.queries_dir, args.name, read_header_cache(settings.query_headers_file))
+    query = find_built(settings, args.name)
     if "inferred" in query.tags and not args.endpoint:
         require_inferred_graph(settings.build_info_file)
     values = parse_param_args(args.param or [])
@@ -242,10 +242,10 @@ def evidence_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_evidence(args: argparse.Namespace) -> int:
     """kg evidence ENTITY."""
-    from kg.query.catalogue import bind, find
+    from kg.query.catalogue import bind, find_built
 
     settings = settings_of(args)
-    query = find(settings.queries_dir, "evidence-for")
+    query = find_built(settings, "evidence-for")
     graph = _Graph(args, settings.dataset_file)
     _select(args, graph, query.text, bind(query, {"entity": args.entity}, graph.resolve), query.columns)
     return EXIT_OK

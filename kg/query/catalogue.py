@@ -33,12 +33,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg import vocab
 from kg.errors import InputError
 from kg.query.binding import PAGE_LIMIT, PAGE_OFFSET, without_comment_lines
+
+if TYPE_CHECKING:
+    from kg.config import Settings
 
 PARAM_RE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9]*?)(_iri|_date)?\b")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -233,6 +237,12 @@ def find(queries_dir: Path, name: str, headers: Headers | None = None) -> Stored
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InputError(f"no stored query named {name!r}.{hint} 'kg queries' lists them.")
     return queries[name]
+
+
+def find_built(settings: Settings, name: str) -> StoredQuery:
+    """:func:`find` in the settings' stored queries, with the headers the settings' build cached (so a cold
+    ``kg query`` or ``kg evidence`` reads no YAML)."""
+    return find(settings.queries_dir, name, read_header_cache(settings.query_headers_file))
 
 
 def parse_param_args(pairs: list[str]) -> dict[str, str]:
