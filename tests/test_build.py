@@ -84,6 +84,21 @@ def test_every_asserted_triple_is_reified_with_evidence(store):
     assert asserted == reified
 
 
+def test_a_source_graph_is_named_after_the_source_its_evidence_comes_from(store):
+    # timeline, obligations-between and security-history name a triple's source after the graph that
+    # asserts it (graph/source/<id>), instead of reading its annotation's document
+    rows = rows_of(run_query(store, """
+        PREFIX kgo: <https://w3id.org/japan-security-kg/ontology#>
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT (COUNT(*) AS ?facts) (SUM(IF(?id = STRAFTER(STR(?g), "/graph/source/"), 1, 0)) AS ?named) WHERE {
+          ?fact oa:hasBody ?t ; prov:wasDerivedFrom ?doc . ?t kgo:assertedIn ?g . ?doc dcterms:identifier ?id
+        }"""))
+    facts, named = rows[0]
+    assert int(facts) > 0 and named == facts
+
+
 def test_builds_are_deterministic(built, tmp_path):
     again = make_settings(tmp_path)
     build(again, infer=True)
