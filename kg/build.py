@@ -214,6 +214,10 @@ class _Writer:
         if self._error is not None:
             raise self._error
         self.store.flush()
+        # Compact what the bulk loads wrote (RocksDB's table files of each load overlap): every index
+        # lookup reads fewer files after. 4.7 s on the real graph; its stored queries ~30% faster, those of
+        # the 10^6-quad synthetic graph 2-2.7x (96 table files became 14; docs/performance.md)
+        self.store.optimize()
         return self.store
 
     def abandon(self) -> None:

@@ -154,13 +154,3 @@ def select_rdflib(dataset_file: Path, query: str, bindings: Mapping[str, ox.Name
     for row in result:
         rows.append({name: from_rdflib(row[name]) for name in variables if row[name] is not None})
     return Results(variables, rows)
-
-
-def write_store(directory: Path, quads: list[ox.Quad]) -> Path:
-    """Write a persistent Oxigraph store (RocksDB) of ``quads`` into ``directory`` (a build's staging
-    directory: :func:`kg.build.write_build` switches it in with the dataset)."""
-    store = ox.Store(str(directory))
-    store.bulk_extend(quads)
-    store.flush()
-    del store
-    return directory
