@@ -154,14 +154,16 @@ class _Writer:
         item = self._queue.get()
         while item is not None:
             batch, item = self._batch(item)
+            data = b"".join(part for part, _ in batch)
             if self._error is None:
-                try:  # and the merge, in the default graph
-                    load_merged(self.store, b"".join(data for data, _ in batch),
-                                b"".join(triples_of(data) if merged is None else merged for data, merged in batch))
+                try:  # and the merge, in the default graph (load_merged makes that of blank nodes itself)
+                    triples = None if b"_:" in data else b"".join(triples_of(part) if merged is None else merged
+                                                                  for part, merged in batch)
+                    load_merged(self.store, data, triples)
                 except BaseException as exc:  # reported by finish()
                     self._error = exc
             with self._room:
-                self._waiting -= sum(len(data) for data, _ in batch)
+                self._waiting -= len(data)
                 self._room.notify_all()
             if item is _TAKE:
                 item = self._queue.get()
