@@ -83,3 +83,18 @@ def test_loader_benchmark_times_each_way_of_loading(built):
     completed = _run("benchmarks/loader.py", "--build", str(built.current_build), "--calls", "1,3")
     assert completed.returncode == 0, completed.stderr
     assert "named graphs only" in completed.stdout and "both (load_merged), 3 bulk load(s)" in completed.stdout
+
+
+def test_floors_benchmark_prints_lookup_costs_and_cold_starts(built):
+    completed = _run("benchmarks/floors.py", "--build", str(built.current_build), "--runs", "1")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    lookups = [line for line in lines if line.startswith(("?c kgo:beneficiary", "+ ?c "))]
+    assert len(lookups) == 4 and "(the scan)" in lookups[0] and all("µs/row" in line for line in lookups[1:])
+    for command in ("python -c pass", "import pyoxigraph, open the store", "kg --help", "kg query tour-stops"):
+        assert any(command in line and line.rstrip().endswith("x") for line in lines), (command, completed.stdout)
+
+
+def test_floors_benchmark_names_a_build_without_a_store(tmp_path):
+    completed = _run("benchmarks/floors.py", "--build", str(tmp_path))
+    assert completed.returncode != 0 and f"no store in {tmp_path}" in completed.stderr
