@@ -10,7 +10,8 @@ against them in docs/performance.md):
    and three more triple patterns on the obligation (its label, obligor, kind), each an index lookup per
    row. Prints each median and what each added lookup costs per row (microseconds), the unit in which a
    query with thousands of evidenced rows, or a hub state's thousands of candidates, pays for its answer.
-2. **The cold start**, each command in fresh processes (median, after one warm-up run): a bare interpreter;
+2. **The cold start**, each command in fresh processes, interleaved (median, min and max after one warm-up
+   run, and the median as a multiple of the bare interpreter's, `cli_timing.print_table`): a bare interpreter;
    the interpreter importing pyoxigraph and opening the store (what any embedded query pays before it
    starts); `kg --help` (the CLI's imports); and `kg query NAME --format csv` for a small stored query
    (where the build has its dataset.nq, as `kg build` leaves it).
@@ -20,19 +21,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_timing import KG, ROOT, precompile, print_table, timed
+
 sys.path.insert(0, str(ROOT))
+from kg.config import DATASET_FILE, STORE_DIR
+from kg.vocab import KGO, RDFS
 
 # the scan, then one more triple pattern on each row at a time; ?c is the obligation, STATE its beneficiary
 PATTERNS = ["?c kgo:beneficiary STATE", "?c rdfs:label ?label", "?c kgo:obligor ?obligor",
             "?c kgo:obligationKind ?kind"]
-PREFIXES = ("PREFIX kgo: <https://w3id.org/japan-security-kg/ontology#> "
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ")
+PREFIXES = f"PREFIX kgo: <{KGO}> PREFIX rdfs: <{RDFS}> "
 
 
 def lookup_costs(store, state_iri: str, runs: int) -> list[tuple[int, int, float]]:
@@ -57,34 +59,27 @@ def lookup_costs(store, state_iri: str, runs: int) -> list[tuple[int, int, float
     return results
 
 
-def cold_starts(build: Path, query: str, runs: int) -> dict[str, float]:
-    """Median wall seconds of each cold command (fresh processes, after one warm-up run)."""
-    store_dir = build / "store"
-    kg = [sys.executable, "-m", "kg"]
+def cold_starts(build: Path, query: str, runs: int) -> dict[str, list[float]]:
+    """Wall seconds of each cold command, ``runs`` fresh processes each after one warm-up run, the commands
+    interleaved so that every one sees the same machine."""
     cases = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python: import pyoxigraph, open the store": [
-            sys.executable, "-c", f"import pyoxigraph; pyoxigraph.Store.read_only({str(store_dir)!r})"],
-        "kg --help": [*kg, "--help"],
+            sys.executable, "-c", f"import pyoxigraph; pyoxigraph.Store.read_only({str(build / STORE_DIR)!r})"],
+        "kg --help": [*KG, "--help"],
     }
-    if (build / "dataset.nq").is_file():  # a store made by a benchmark alone has no dataset for kg query
-        cases[f"kg query {query} --format csv"] = [*kg, "query", query, "--format", "csv", "--build", str(build)]
+    if (build / DATASET_FILE).is_file():  # a store made by a benchmark alone has no dataset for kg query
+        cases[f"kg query {query} --format csv"] = [*KG, "query", query, "--format", "csv", "--build", str(build)]
     times: dict[str, list[float]] = {name: [] for name in cases}
     for attempt in range(runs + 1):
-        for name, argv in cases.items():  # interleaved, so that every command sees the same machine
-            started = time.perf_counter()
-            completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
-            elapsed = time.perf_counter() - started
-            if completed.returncode != 0:
-                raise SystemExit(f"floors: {' '.join(argv)} failed:\n{completed.stderr}")
+        for name, argv in cases.items():
+            elapsed = timed(argv, None)
             if attempt:
-                times[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in times.items()}
+                times[name] += elapsed
+    return times
 
 
 def main() -> None:
-    import compileall
-
     import pyoxigraph as ox
 
     from kg.vocab import ID
@@ -95,24 +90,23 @@ def main() -> None:
     parser.add_argument("--state", default="state/japan", help="the beneficiary whose obligations are scanned")
     parser.add_argument("--query", default="tour-stops", help="the stored query run cold")
     args = parser.parse_args()
-    if not (args.build / "store" / "CURRENT").is_file():
+    if not (args.build / STORE_DIR / "CURRENT").is_file():
         raise SystemExit(f"floors: no store in {args.build}: run kg build --build {args.build} first")
-    compileall.compile_dir(str(ROOT / "kg"), quiet=1)  # measure the CLI, not the bytecode compiler
-    store = ox.Store.read_only(str(args.build / "store"))
+    precompile(ROOT)  # measure the CLI, not the bytecode compiler
+    store = ox.Store.read_only(str(args.build / STORE_DIR))
     print(f"{args.build}: {len(store):,} quads in the store (the named graphs and their merge); medians of {args.runs}")
     print(f"{'lookups: the patterns, one more a row':40} {'rows':>8} {'median':>10} {'per added lookup':>17}")
     previous = None
     for used, rows, median in lookup_costs(store, ID + args.state, args.runs):
-        added = (f"{(median - previous) / rows * 1e6:12.2f} µs/row" if previous is not None and rows
-                 else f"{'(the scan)':>17}")
+        if previous is None:
+            added = f"{'(the scan)':>17}"
+        else:
+            added = f"{(median - previous) / rows * 1e6:12.2f} µs/row" if rows else f"{'(no rows)':>17}"
         print(f"{('+ ' if used > 1 else '') + PATTERNS[used - 1]:40} {rows:8,} {median * 1000:8.2f}ms {added}")
         previous = median
     del store
-    print(f"\n{'cold start':40} {'median':>10} {'x python':>9}")
-    cold = cold_starts(args.build, args.query, args.runs)
-    base = cold["python -c pass"]
-    for name, median in cold.items():
-        print(f"{name:40} {median * 1000:8.1f}ms {median / base:8.1f}x")
+    print()
+    print_table(cold_starts(args.build, args.query, args.runs), args.runs, baseline="python -c pass")
 
 
 if __name__ == "__main__":
